@@ -1,0 +1,29 @@
+"""Project-wide pytest fixtures (see linli/testing.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linli import testing
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.LINLI_SMS_OUTBOX = tmp_path / "sms-outbox.jsonl"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def tree(db):  # type: ignore[no-untyped-def]
+    return testing.build_tree()
+
+
+@pytest.fixture
+def make_staff(db):  # type: ignore[no-untyped-def]
+    return testing.make_staff
+
+
+@pytest.fixture
+def make_resident(db):  # type: ignore[no-untyped-def]
+    return testing.make_resident

@@ -1,0 +1,1 @@
+"""Users, staff roles held at an area, resident verification, login flows and sessions."""

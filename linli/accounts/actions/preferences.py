@@ -1,0 +1,24 @@
+"""A user's own preferences: language, elderly mode, notification channels, e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from linli.accounts.models import User
+from linli.audit.actions import record_event
+
+PREFERENCE_FIELDS = ("language", "elderly_mode", "notify_by_sms", "notify_by_email", "email")
+
+
+def do_update_preferences(user: User, **changes: Any) -> list[str]:
+    changed = [name for name in PREFERENCE_FIELDS if name in changes and getattr(user, name) != changes[name]]
+    if not changed:
+        return []
+    with transaction.atomic():
+        for name in changed:
+            setattr(user, name, changes[name])
+        user.save(update_fields=changed)
+        record_event("account.preferences_changed", actor=user, target=user, detail={"fields": changed})
+    return changed

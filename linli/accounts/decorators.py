@@ -1,0 +1,100 @@
+"""View guards. Every view is wrapped in exactly one of these, which also tags it so the URL sweep
+test can prove that no route is left without a rule (deny by default, SECURITY.md B1).
+
+* ``public``: reviewed anonymous pages (login, health check, offline page, manifest).
+* ``signed_in``: any signed-in account (own inbox, own account page).
+* ``rule_required(name)``: a named rules permission, checked without an object; views that load an
+  object check it again through a selector that answers 404 outside the actor's scope.
+
+A staff account that has not passed TOTP this session is sent to the TOTP step by every guard
+except ``public`` and ``staff_second_factor_pending``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from linli.accounts.scoping import is_second_factor_verified
+
+View = Callable[..., HttpResponse]
+
+
+def _tag(view: View, kind: str, rule: str | None = None) -> View:
+    view.linli_guard = kind  # type: ignore[attr-defined]
+    view.linli_rule = rule  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: View) -> View:
+    return _tag(view, "public")
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponse:
+    from urllib.parse import urlencode
+
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _needs_second_factor(user: Any) -> bool:
+    return user.kind == "staff" and not is_second_factor_verified(user)
+
+
+def staff_second_factor_pending(view: View) -> View:
+    """For the TOTP step itself: a staff account signed in with its password only."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return _login_redirect(request)
+        if request.user.kind != "staff":
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return _tag(wrapper, "second_factor_pending")
+
+
+def signed_in(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return _login_redirect(request)
+        if _needs_second_factor(request.user):
+            return redirect("accounts:second_factor")
+        return view(request, *args, **kwargs)
+
+    return _tag(wrapper, "signed_in")
+
+
+def rule_required(rule: str) -> Callable[[View], View]:
+    """Require the named permission; refuse with 404 so a probe learns nothing."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return _login_redirect(request)
+            if _needs_second_factor(request.user):
+                return redirect("accounts:second_factor")
+            if not request.user.has_perm(rule):
+                from linli.audit.actions import record_event
+
+                record_event(
+                    "authz.denied",
+                    actor=request.user,
+                    outcome="denied",
+                    object_type="url",
+                    object_id=request.path[:64],
+                    detail={"rule": rule},
+                )
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return _tag(wrapper, "rule", rule)
+
+    return decorator

@@ -1,0 +1,1 @@
+"""Account views, one module per concern: ``login`` (sign-in flows), ``account`` (own account)."""

@@ -1,0 +1,1 @@
+"""The demo-street generator (``linli demo --scale small|street``)."""

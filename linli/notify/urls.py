@@ -1,0 +1,10 @@
+from django.urls import path
+
+from linli.notify import views
+
+app_name = "notify"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:notification_id>/read/", views.mark_read, name="mark_read"),
+    path("read-all/", views.mark_all_read, name="mark_all_read"),
+]

@@ -1,0 +1,1 @@
+"""Personal-data protection: field encryption, blind index, masking, validators, reveal-with-reason."""

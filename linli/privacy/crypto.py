@@ -1,0 +1,64 @@
+"""AES-256-GCM encryption of single values with a key id per value, and the HMAC blind index.
+
+Stored form: ``<key id>$<base64url(nonce 12 bytes | ciphertext | tag 16 bytes)>``. The associated
+data binds a value to its column (``app_label.model.field``), so a ciphertext copied into another
+column fails to decrypt. Keys live outside the database (environment or ``data/dev-keys.json``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """A stored value was tampered with, truncated, or encrypted under an unknown key."""
+
+
+def current_key_id() -> str:
+    return str(settings.LINLI_DATA_KEY_CURRENT)
+
+
+def _key(key_id: str) -> bytes:
+    try:
+        return bytes(settings.LINLI_DATA_KEYS[key_id])
+    except KeyError as error:
+        raise DecryptionError(f"unknown data key id {key_id!r}") from error
+
+
+def encrypt(plaintext: str, *, context: str, key_id: str | None = None) -> str:
+    key_id = key_id or current_key_id()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_key(key_id)).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+    return f"{key_id}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def key_id_of(stored: str) -> str:
+    return stored.partition("$")[0]
+
+
+def decrypt(stored: str, *, context: str) -> str:
+    key_id, separator, body = stored.partition("$")
+    if not separator:
+        raise DecryptionError("value is not in encrypted form")
+    try:
+        raw = base64.urlsafe_b64decode(body.encode())
+        nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+        return AESGCM(_key(key_id)).decrypt(nonce, sealed, context.encode()).decode("utf-8")
+    except (InvalidTag, ValueError) as error:
+        raise DecryptionError("ciphertext failed authentication") from error
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Keyed HMAC-SHA256 of a normalised value, for exact lookup and de-duplication without
+    plaintext. ``purpose`` separates domains (a phone and an ID never share an index space)."""
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(bytes(settings.LINLI_BLIND_INDEX_KEY), message, hashlib.sha256).hexdigest()

@@ -1,0 +1,1 @@
+"""The shell: base layout, navigation from the module registry, home, workbench, PWA files."""

@@ -1,0 +1,48 @@
+"""Shell pages: home (resident or staff), workbench, health check, PWA files, offline page."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from linli.accounts.decorators import public, rule_required
+from linli.core import registry
+
+
+@public
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers a write (inside a rolled-back transaction)."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS linli_health (n integer)")
+                cursor.execute("INSERT INTO linli_health (n) VALUES (1)")
+            transaction.set_rollback(True)
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "web/landing.html")
+    if request.user.kind == "staff":
+        return redirect("web:workbench")
+    return redirect("web:resident_home")
+
+
+@rule_required("accounts.use_resident_services")
+def resident_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/resident_home.html", {"links": request.user.dwelling_links.select_related("dwelling")})
+
+
+@rule_required("accounts.use_workbench")
+def workbench(request: HttpRequest) -> HttpResponse:
+    tasks = []
+    for module in registry.modules():
+        for provider in module.workbench_tasks:
+            tasks.extend(provider(request))
+    tasks.sort(key=lambda task: (not task.urgent, task.due is None, task.due))
+    return render(request, "web/workbench.html", {"tasks": tasks})
