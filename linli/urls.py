@@ -7,9 +7,10 @@ urlpatterns = [
     path("", include("linli.web.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("dev/sms/", include("linli.notify.urls_demo")),
+    path("dev/", include("linli.demo.urls")),
+    path("residents/", include("linli.accounts.urls_residents")),
     path("areas/", include("linli.areas.urls")),
     path("audit/", include("linli.audit.urls")),
     path("notifications/", include("linli.notify.urls")),
     path("api/v1/", include("linli.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
 ]
