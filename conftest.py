@@ -27,3 +27,12 @@ def make_staff(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def make_resident(db):  # type: ignore[no-untyped-def]
     return testing.make_resident
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The rate limiter and API throttles use the database cache: create its table in the test DB."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
