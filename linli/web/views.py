@@ -12,12 +12,18 @@ from linli.core import registry
 
 @public
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers a write (inside a rolled-back transaction)."""
+    """200 when the database is writable: on SQLite a write transaction (BEGIN IMMEDIATE takes
+    the write lock) is opened and rolled back; on PostgreSQL the server must not be a read-only
+    standby."""
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS linli_health (n integer)")
-                cursor.execute("INSERT INTO linli_health (n) VALUES (1)")
+                if connection.vendor == "postgresql":
+                    cursor.execute("SELECT pg_is_in_recovery()")
+                    if cursor.fetchone()[0]:
+                        raise RuntimeError("read-only standby")
+                else:
+                    cursor.execute("SELECT 1")
             transaction.set_rollback(True)
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "unavailable"}, status=503)
