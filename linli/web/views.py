@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from linli.accounts.decorators import public, rule_required
 from linli.core import registry
 
 
 @public
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database is writable: on SQLite a write transaction (BEGIN IMMEDIATE takes
     the write lock) is opened and rolled back; on PostgreSQL the server must not be a read-only
@@ -31,6 +33,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "web/landing.html")
@@ -40,11 +43,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @rule_required("accounts.use_resident_services")
+@require_safe
 def resident_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/resident_home.html", {"links": request.user.dwelling_links.select_related("dwelling")})
+    from linli.accounts.selectors_residents import links_of_resident
+
+    return render(request, "web/resident_home.html", {"links": links_of_resident(request.user)})  # type: ignore[arg-type]
 
 
 @rule_required("accounts.use_workbench")
+@require_safe
 def workbench(request: HttpRequest) -> HttpResponse:
     tasks = []
     for module in registry.modules():

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.accounts.actions import login as login_actions
 from linli.accounts.actions.sessions import do_end_session
-from linli.accounts.decorators import public, signed_in, staff_second_factor_pending
+from linli.accounts.decorators import allows_expired_password, public, signed_in, staff_second_factor_pending
 from linli.accounts.forms import ChangePasswordForm, CodeForm, PasswordLoginForm, PhoneForm, ReauthenticateForm
 from linli.accounts.passwords import password_expired
 from linli.core.errors import LinliError
@@ -53,6 +53,11 @@ def resident_login(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{request.path}?next={_safe_next(request)}")
         else:
             status = 422
+    elif request.method == "POST" and "code" not in request.POST:
+        phone_form = PhoneForm(request.POST)
+        status = 400
+    elif request.method == "POST" and not phone:
+        status = 400
     elif request.method == "POST" and "code" in request.POST and phone:
         if code_form.is_valid():
             try:
@@ -205,6 +210,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in
+@allows_expired_password
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
     if request.user.kind != "staff":  # type: ignore[union-attr]

@@ -1,0 +1,414 @@
+"""Browser tests: Playwright (sync API) driving Debian's chromium against pytest-django's live server.
+
+Covers sign-in as a resident (phone + SMS code) and as staff (password + TOTP, and first-time TOTP
+enrolment with the QR code), the English switch and elderly mode, axe-core on every page visited
+(no serious or critical violation), 360 px phones, CJK fonts, the keyboard skip link, the
+installable web app and its offline page.
+
+Without /usr/bin/chromium these tests are skipped with a message; under ``CI=true`` they fail.
+Screenshots go to ``$LINLI_SCREENSHOT_DIR`` when set, else to a pytest temporary folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django_otp.oath import hotp
+
+from linli import testing
+from linli.accounts.actions.login import phone_index
+from linli.accounts.models import Role, StaffTOTPDevice, User
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = "Chromium not installed: apt-get install chromium fonts-noto-cjk"
+AXE_PATH = "/static/vendor/axe-core/axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}
+PHONE_WIDTH = 360
+PHONE_HEIGHT = 740
+
+Page = Any  # playwright.sync_api.Page (imported lazily: Playwright may be missing)
+Browser = Any
+
+
+def _unavailable(message: str) -> None:
+    """Skip, or fail under CI=true where the browser tests must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: the browser tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _unavailable(MISSING_CHROMIUM)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright not installed: make test installs the development dependencies")
+    # Playwright's sync API keeps an asyncio loop on this thread; Django would refuse ORM calls
+    # from the test body (used to set up users) without this switch. Tests only.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    configured = os.environ.get("LINLI_SCREENSHOT_DIR")
+    if configured:
+        path = Path(configured)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
+
+
+class BrowserSession:
+    """One browser context (cookies, storage, service worker) and its page, with the checks every
+    test wants: console errors (CSP violations show there), failed same-origin loads, axe-core."""
+
+    def __init__(self, browser: Browser, base_url: str, screenshot_dir: Path, **options: Any) -> None:
+        self.base_url = base_url
+        self.screenshot_dir = screenshot_dir
+        self.context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
+        self.page: Page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.failed_requests: list[str] = []
+        self.axe_results: dict[str, list[dict[str, Any]]] = {}
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+        self.page.on("response", self._on_response)
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _on_response(self, response: Any) -> None:
+        if response.url.startswith(self.base_url) and response.status >= 400:
+            self.failed_requests.append(f"{response.status} {response.url}")
+
+    def sign_in_as(self, user: User) -> None:
+        """Reuse a session made the way the real flows make it (``testing.client_for``)."""
+        client = testing.client_for(user)
+        self.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": self.base_url}]
+        )
+
+    def goto(self, path: str) -> None:
+        response = self.page.goto(path)
+        assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
+
+    def axe(self, label: str) -> list[dict[str, Any]]:
+        """Run axe-core on the current page; fail on serious or critical violations."""
+        page = self.page
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            if not (settings.NODE_MODULES / "axe-core" / "axe.min.js").exists():
+                _unavailable("axe-core not installed: run `npm ci` (make test does it)")
+            page.add_script_tag(url=f"{self.base_url}{AXE_PATH}")
+        results = page.evaluate("async () => await window.axe.run(document, { resultTypes: ['violations'] })")
+        violations = [
+            {
+                "id": violation["id"],
+                "impact": violation["impact"],
+                "help": violation["help"],
+                "targets": [node["target"] for node in violation["nodes"]],
+            }
+            for violation in results["violations"]
+        ]
+        self.axe_results[label] = violations
+        blocking = [violation for violation in violations if violation["impact"] in BLOCKING_IMPACTS]
+        assert not blocking, f"axe-core on {label} ({page.url}): {json.dumps(blocking, ensure_ascii=False, indent=1)}"
+        return violations
+
+    def screenshot(self, name: str) -> Path:
+        path = self.screenshot_dir / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 1000
+        return path
+
+    def assert_clean(self) -> None:
+        assert self.console_errors == []
+        assert self.failed_requests == []
+
+
+@pytest.fixture
+def open_browser(chromium: Browser, live_server: Any, screenshot_dir: Path) -> Iterator[Callable[..., BrowserSession]]:
+    cache.clear()  # the login rate limits live in the cache; start each test from zero
+    sessions: list[BrowserSession] = []
+
+    def factory(**options: Any) -> BrowserSession:
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        session = BrowserSession(chromium, live_server.url, screenshot_dir, **options)
+        sessions.append(session)
+        return session
+
+    yield factory
+    for session in sessions:
+        session.context.close()
+    audit_log = screenshot_dir / "axe-results.json"
+    existing = json.loads(audit_log.read_text(encoding="utf-8")) if audit_log.exists() else {}
+    for session in sessions:
+        existing.update(session.axe_results)
+    audit_log.write_text(json.dumps(existing, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def last_code_sent_to(phone: str) -> str:
+    outbox = Path(settings.LINLI_SMS_OUTBOX)
+    records = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines() if line.strip()]
+    messages = [record["message"] for record in records if record["phone"] == phone]
+    assert messages, f"no SMS to {phone}"
+    match = re.search(r"\b(\d{6})\b", messages[-1])
+    assert match is not None
+    return match.group(1)
+
+
+def root_font_size(page: Page) -> float:
+    return float(page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)"))
+
+
+def switch_to_english_and_elderly_mode(session: BrowserSession) -> None:
+    page = session.page
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("html[lang=en]")
+    standard_size = root_font_size(page)
+    large_text = page.locator("button[name=elderly_mode][value='1']")
+    assert large_text.inner_text() == "Large text"
+    large_text.click()
+    page.wait_for_selector("html.elderly")
+    assert root_font_size(page) > standard_size
+    assert page.locator("button[name=elderly_mode][value='0']").inner_text() == "Standard mode"
+
+
+def staff_password_step(session: BrowserSession, user: User) -> None:
+    page = session.page
+    session.goto("/accounts/staff-login/")
+    session.axe("staff sign-in")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", testing.STAFF_PASSWORD)
+    page.click("main form button.primary")
+    page.wait_for_url(re.compile(r"/accounts/second-factor/"))
+
+
+def test_resident_signs_in_with_a_code_then_switches_to_english_and_elderly_mode(open_browser: Callable[..., BrowserSession]) -> None:
+    phone = "13912345678"
+    session = open_browser()
+    page = session.page
+
+    session.goto("/accounts/login/")
+    session.axe("resident sign-in: phone")
+    page.fill("input[name=phone]", phone)
+    page.click("main form button.primary")
+    page.wait_for_selector("input[name=code]")
+    session.axe("resident sign-in: code")
+    page.fill("input[name=code]", last_code_sent_to(phone))
+    page.click("main form button.primary")
+    page.wait_for_url(re.compile(r"/home/$"))
+    session.axe("resident home")
+
+    switch_to_english_and_elderly_mode(session)
+    assert page.locator("#home-dwelling").inner_text() == "My home"
+    assert page.locator("main h1").inner_text().startswith("Hello")
+    session.axe("resident home, English, elderly mode")
+    resident = User.objects.get(phone_index=phone_index(phone))
+    assert (resident.kind, resident.language, resident.elderly_mode) == ("resident", "en", True)
+
+    session.goto("/accounts/")
+    assert page.locator("main h1").inner_text() == "My account"
+    assert page.locator("html").get_attribute("class") == "elderly"
+    session.axe("account page, elderly mode")
+    session.goto("/notifications/")
+    session.axe("inbox, elderly mode")
+    page.click("button[name=elderly_mode][value='0']")
+    page.wait_for_selector("html:not(.elderly)")
+    session.axe("inbox, English")
+    session.assert_clean()
+
+
+def test_staff_signs_in_with_password_and_totp_then_uses_english_and_elderly_mode(open_browser: Callable[..., BrowserSession]) -> None:
+    tree = testing.build_tree()
+    staff = testing.make_staff(Role.GRID_WORKER, tree.grid_a1)
+    session = open_browser()
+    page = session.page
+
+    staff_password_step(session, staff)
+    assert page.locator("figure.qr").count() == 0
+    session.axe("second factor")
+    page.fill("input[name=code]", testing.totp_now(StaffTOTPDevice.objects.get(user=staff)))
+    page.click("main form button.primary")
+    page.wait_for_url(re.compile(r"/workbench/$"))
+    session.axe("workbench")
+
+    switch_to_english_and_elderly_mode(session)
+    assert page.locator("main h1").inner_text() == "My tasks"
+    session.axe("workbench, English, elderly mode")
+    session.goto("/accounts/")
+    session.axe("staff account page, elderly mode")
+    session.assert_clean()
+
+
+def test_staff_without_a_device_enrols_totp_with_the_qr_code(open_browser: Callable[..., BrowserSession]) -> None:
+    staff = testing.make_staff()
+    StaffTOTPDevice.objects.filter(user=staff).delete()
+    session = open_browser()
+    page = session.page
+
+    staff_password_step(session, staff)
+    assert page.locator("figure.qr svg").count() == 1
+    assert page.locator("figure.qr").get_attribute("role") == "img"
+    session.axe("TOTP enrolment")
+    secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    code = f"{hotp(key, int(time.time()) // 30, digits=6):06d}"
+    page.fill("input[name=code]", code)
+    page.click("main form button.primary")
+    page.wait_for_url(re.compile(r"/workbench/$"))
+
+    device = StaffTOTPDevice.objects.get(user=staff)
+    assert device.confirmed is True
+    assert device.bin_key == key
+    session.assert_clean()
+
+
+@pytest.mark.parametrize("elderly", [False, True], ids=["standard", "elderly"])
+def test_pages_fit_a_360_px_phone(open_browser: Callable[..., BrowserSession], elderly: bool) -> None:
+    tree = testing.build_tree()
+    resident = testing.make_resident(name="王小明")
+    staff = testing.make_staff(Role.COMMUNITY_WORKER, tree.community_a)
+    for user in (resident, staff):
+        User.objects.filter(pk=user.pk).update(elderly_mode=elderly)
+    mode = "elderly" if elderly else "standard"
+    pages = {
+        None: ["/", "/accounts/login/", "/accounts/staff-login/", "/offline/"],
+        resident: ["/home/", "/accounts/", "/notifications/"],
+        staff: ["/workbench/", "/accounts/"],
+    }
+    for user, paths in pages.items():
+        session = open_browser(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True)
+        if user is not None:
+            session.sign_in_as(user)
+        for path in paths:
+            session.goto(path)
+            width = session.page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= PHONE_WIDTH, f"{path} is {width} px wide at {PHONE_WIDTH} px ({mode})"
+            name = f"{PHONE_WIDTH}-{mode}-{(user.kind if user else 'anonymous')}{path.replace('/', '_')}"
+            session.screenshot(name)
+        session.assert_clean()
+
+
+def test_chinese_text_renders_with_a_cjk_font(open_browser: Callable[..., BrowserSession]) -> None:
+    """Asks Chromium which installed font drew the glyphs (without fonts-noto-cjk: boxes)."""
+    resident = testing.make_resident(name="王小明")
+    session = open_browser()
+    session.sign_in_as(resident)
+    session.goto("/home/")
+    cdp = session.context.new_cdp_session(session.page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    for selector in ("main h1", ".brand-mark"):
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        families = {font["familyName"] for font in fonts}
+        assert any("CJK" in family for family in families), f"{selector} drawn with {families}"
+    assert "王小明" in session.page.locator("main h1").inner_text()
+    session.screenshot("cjk-resident-home")
+    session.assert_clean()
+
+
+def test_skip_link_is_the_first_tab_stop(open_browser: Callable[..., BrowserSession]) -> None:
+    session = open_browser()
+    page = session.page
+    session.goto("/")
+    session.axe("landing page")
+
+    page.keyboard.press("Tab")
+
+    focused = page.evaluate("() => ({cls: document.activeElement.className, href: document.activeElement.getAttribute('href')})")
+    assert focused == {"cls": "skip-link", "href": "#main"}
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0  # visible once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    assert page.url.endswith("#main")
+    session.assert_clean()
+
+
+CACHED_URLS = """async () => {
+  const found = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) { found.push([name, new URL(request.url).pathname]); }
+  }
+  return found;
+}"""
+
+
+def test_installable_web_app_shows_the_offline_page_and_never_stores_pages(open_browser: Callable[..., BrowserSession]) -> None:
+    resident = testing.make_resident(name="王小明")
+    session = open_browser()
+    page = session.page
+    session.sign_in_as(resident)
+
+    session.goto("/home/")
+    assert page.evaluate("async () => (await navigator.serviceWorker.ready).active.state") == "activated"
+    page.reload()
+    assert page.evaluate("() => navigator.serviceWorker.controller !== null")
+    cdp = session.context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/manifest.webmanifest")
+    assert manifest["errors"] == []
+    script = json.loads(re.search(r"^const CONFIG = (\{.*\});$", page.request.get("/service-worker.js").text(), re.MULTILINE).group(1))  # type: ignore[union-attr]
+
+    session.goto("/accounts/")  # more pages with personal data, online
+    cached = page.evaluate(CACHED_URLS)
+    assert {name for name, _path in cached} == {f"linli-shell-{script['version']}"}
+    cached_paths = {path for _name, path in cached}
+    assert set(script["precache"]) <= cached_paths
+    assert all(path in script["precache"] or path.startswith("/static/") for path in cached_paths)
+
+    session.context.set_offline(True)
+    page.goto("/home/")
+    assert page.locator("section.offline").count() >= 1
+    assert "王小明" not in page.content()
+    session.axe("offline page")
+    session.screenshot("offline")
+    session.context.set_offline(False)
+    session.goto("/home/")
+    assert "王小明" in page.locator("main h1").inner_text()
+    assert {path for _name, path in page.evaluate(CACHED_URLS)} == cached_paths
+    # Offline navigation failures are logged by Chromium itself; nothing else may be.
+    assert [error for error in session.console_errors if "ERR_INTERNET_DISCONNECTED" not in error] == []
+    assert session.failed_requests == []
