@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from linli.demo import views
 
 app_name = "demo"
-urlpatterns: list = []
+urlpatterns = [
+    path("authenticator/", views.authenticator, name="authenticator"),
+    path("authenticator/codes/", views.authenticator_codes, name="authenticator_codes"),
+]
