@@ -9,9 +9,17 @@ from linli import testing
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test writes SMS and e-mail to its own place, and jobs run in-process (never into the
+    developer's data/jobs.sqlite3)."""
+    from huey.contrib.djhuey import HUEY
+
     settings.LINLI_SMS_OUTBOX = tmp_path / "sms-outbox.jsonl"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = True
+    immediate = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = immediate
 
 
 @pytest.fixture

@@ -279,6 +279,11 @@ LINLI_SMS_ALIYUN = {
     "access_key_secret": os.environ.get("LINLI_SMS_ACCESS_KEY_SECRET", ""),
     "sign_name": os.environ.get("LINLI_SMS_SIGN_NAME", ""),
     "template_code": os.environ.get("LINLI_SMS_TEMPLATE_CODE", ""),
+    # Login codes and notifications need different approved templates; empty falls back to template_code.
+    "templates": {
+        "login_code": os.environ.get("LINLI_SMS_TEMPLATE_LOGIN_CODE", ""),
+        "notification": os.environ.get("LINLI_SMS_TEMPLATE_NOTIFICATION", ""),
+    },
 }
 
 # --- audit ---------------------------------------------------------------------------------------

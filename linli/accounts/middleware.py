@@ -50,7 +50,10 @@ class SessionLifecycleMiddleware:
             return
         assert record is not None
         request.linli_session = record  # type: ignore[attr-defined]
-        if now - record.last_activity_at > ACTIVITY_WRITE_INTERVAL:
+        # Background polls (the inbox badge) do not count as activity, or an open tab would keep
+        # its session alive for ever (A5 idle timeout).
+        background = request.headers.get("X-Linli-Background") == "1"
+        if not background and now - record.last_activity_at > ACTIVITY_WRITE_INTERVAL:
             UserSession.objects.filter(id=record.id).update(last_activity_at=now)
 
 

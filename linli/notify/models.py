@@ -1,5 +1,8 @@
-"""Notifications: one ``Notification`` per recipient (the in-app inbox) and one ``Delivery`` per
-outside channel (SMS, e-mail), sent after commit by the job queue."""
+"""Notifications (通知): one ``Notification`` per recipient (the in-app inbox, 站内信) and one
+``Delivery`` per outside channel (SMS 短信, e-mail 邮件), sent after commit by the job queue.
+
+A ``Delivery`` never stores the phone number or the address: the job reads them from the recipient's
+account when it sends, so a changed number is used and no copy of personal data is left behind."""
 
 from __future__ import annotations
 
@@ -33,7 +36,10 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-id"], name="notification_inbox_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -48,6 +54,16 @@ class Delivery(models.Model):
     provider_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker sends this delivery, so a second worker leaves it alone; expires so that a
+    # crashed worker's delivery is picked up again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
+        ]
+        indexes = [models.Index(fields=["status", "channel"], name="delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.notification_id}: {self.status}"

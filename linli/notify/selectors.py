@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from linli.notify.models import Notification
+from linli.notify.models import Delivery, DeliveryStatus, Notification
+
+INBOX_FILTERS = ("all", "unread")
 
 
 def unread_count_for(user: Any) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def notifications_for(user: Any) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient_id=user.pk).order_by("-id")
+def notifications_for(user: Any, *, show: str = "all") -> QuerySet[Notification]:
+    """The user's inbox, newest first; ``show="unread"`` keeps the unread ones only."""
+    notifications = Notification.objects.filter(recipient_id=user.pk)
+    if show == "unread":
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications.order_by("-id")
 
 
 def get_notification_for(user: Any, notification_id: int) -> Notification:
+    """One of the user's own notifications; anyone else's answers 404."""
     return get_object_or_404(Notification, id=notification_id, recipient_id=user.pk)
+
+
+def stalled_delivery_ids(*, older_than: datetime.timedelta, limit: int = 5000) -> list[int]:
+    """Deliveries still queued ``older_than`` after they were created and held by no worker (for the
+    requeue job; not reachable by users)."""
+    now = timezone.now()
+    return list(
+        Delivery.objects.filter(status=DeliveryStatus.QUEUED, created_at__lt=now - older_than)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )

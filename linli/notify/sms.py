@@ -16,7 +16,16 @@ from django.utils.module_loading import import_string
 
 
 class SmsError(Exception):
-    """The gateway refused or failed to take the message."""
+    """The gateway refused or failed to take the message.
+
+    ``code`` is the provider's error code (or ``timeout``/``network``/``http_<status>``) and never
+    carries the phone number or the message; ``retryable`` says whether trying again later can help
+    (a timeout or a provider-side throttle) or not (an invalid number, a missing template)."""
+
+    def __init__(self, message: str = "", *, code: str = "error", retryable: bool = False) -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,9 @@ class SmsResult:
 
 
 class SmsGateway(Protocol):
-    def send(self, phone: str, message: str, *, template: str = "", parameters: dict[str, str] | None = None) -> SmsResult: ...
+    def send(
+        self, phone: str, message: str, *, template: str = "", parameters: dict[str, str] | None = None
+    ) -> SmsResult: ...
 
 
 _file_lock = threading.Lock()
@@ -37,7 +48,9 @@ class FileGateway:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path or settings.LINLI_SMS_OUTBOX)
 
-    def send(self, phone: str, message: str, *, template: str = "", parameters: dict[str, str] | None = None) -> SmsResult:
+    def send(
+        self, phone: str, message: str, *, template: str = "", parameters: dict[str, str] | None = None
+    ) -> SmsResult:
         sent_at = timezone.now().isoformat()
         record = {"sent_at": sent_at, "phone": phone, "message": message, "template": template}
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +69,7 @@ GATEWAYS = {"file": "linli.notify.sms.FileGateway", "aliyun": "linli.notify.aliy
 
 
 def get_gateway() -> SmsGateway:
+    """The configured gateway: a short name from ``GATEWAYS`` or a dotted path to a class."""
     name = settings.LINLI_SMS_GATEWAY
     gateway_class = import_string(GATEWAYS.get(name, name))
     return gateway_class()  # type: ignore[no-any-return]
