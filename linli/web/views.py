@@ -53,7 +53,7 @@ def resident_home(request: HttpRequest) -> HttpResponse:
 @rule_required("accounts.use_workbench")
 @require_safe
 def workbench(request: HttpRequest) -> HttpResponse:
-    tasks = []
+    tasks: list[registry.WorkbenchTask] = []
     for module in registry.modules():
         for provider in module.workbench_tasks:
             tasks.extend(provider(request))

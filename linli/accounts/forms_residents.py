@@ -1,0 +1,121 @@
+"""Forms for linking a resident to a home, deciding on links, revealing a field and the staff
+residents list. Parsing and validation only; the actions write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.actions.residents import (
+    LETTER_CODE_ALPHABET,
+    LETTER_CODE_LENGTH,
+    MAX_NAME_LENGTH,
+    DwellingRelation,
+    normalise_letter_code,
+)
+from linli.accounts.models import DwellingLinkStatus
+from linli.areas.models import Area
+from linli.privacy.validators import validate_id_number
+
+
+class ResidentIdentityForm(forms.Form):
+    """Who the resident is: real name, ID number (GB 11643) and relation to the home."""
+
+    real_name = forms.CharField(
+        label=_("Real name"),
+        max_length=MAX_NAME_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=24,
+        help_text=_("18 characters, as on your identity card."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    relation = forms.ChoiceField(label=_("Relation to the home"), choices=DwellingRelation.choices)
+
+    def clean_real_name(self) -> str:
+        name = " ".join(self.cleaned_data["real_name"].split())
+        if len(name) < 2:
+            raise ValidationError(_("Enter your real name."), code="name_required")
+        return name
+
+    def clean_id_number(self) -> str:
+        return validate_id_number(self.cleaned_data["id_number"])
+
+
+class DwellingChoiceForm(ResidentIdentityForm):
+    """Link by choosing the home from the tree; staff verify it later."""
+
+    def __init__(self, *args: Any, dwelling: Area | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dwelling = dwelling
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.dwelling is None:
+            raise ValidationError(_("Choose your home down to the dwelling (flat or house)."), code="dwelling_required")
+        return data
+
+
+class LetterCodeForm(ResidentIdentityForm):
+    """Link at once with the code printed on a verification letter."""
+
+    code = forms.CharField(
+        label=_("Code on the letter"),
+        max_length=20,
+        help_text=_("10 letters and digits; dashes and spaces do not matter."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+    field_order = ["code", "real_name", "id_number", "relation"]
+
+    def clean_code(self) -> str:
+        code = normalise_letter_code(self.cleaned_data["code"])
+        if len(code) != LETTER_CODE_LENGTH or any(char not in LETTER_CODE_ALPHABET for char in code):
+            raise ValidationError(_("The code has 10 letters and digits."), code="letter_code_format")
+        return code
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        min_length=2,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the full value?"),
+        min_length=4,
+        max_length=200,
+        help_text=_("Recorded in the audit log."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+STATUS_FILTER_CHOICES = [("", _("All (pending first)")), *DwellingLinkStatus.choices]
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.kind_label})"
+
+
+class ResidentFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER_CHOICES, required=False)
+    area = AreaChoiceField(
+        label=_("Community or grid"), queryset=Area.objects.none(), required=False, empty_label=_("All")
+    )
+
+    def __init__(self, *args: Any, areas: QuerySet[Area], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area_field = self.fields["area"]
+        assert isinstance(area_field, AreaChoiceField)
+        area_field.queryset = areas

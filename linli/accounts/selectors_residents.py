@@ -1,0 +1,273 @@
+"""Reads about residents and their homes (住户与房屋绑定), scoped to the actor (house rule 4).
+
+* Residents browse the public tree of place names (community → estate → building → unit →
+  dwelling) to find their home; names of places are not personal data.
+* Staff read dwelling links only inside their remit (``RESIDENT_VERIFIERS`` at an area containing
+  the link's dwelling); anything else answers 404.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+
+from linli.accounts.models import DwellingLink, DwellingLinkStatus, User
+from linli.accounts.permissions import LETTER_ISSUERS, RESIDENT_VERIFIERS
+from linli.accounts.scoping import scope_paths, scope_q
+from linli.areas.models import Area, AreaKind, within_q
+
+# Levels a resident picks in turn; grids (网格) are an administrative level residents do not know.
+CHOOSER_KINDS = (AreaKind.ESTATE, AreaKind.BUILDING, AreaKind.UNIT, AreaKind.DWELLING)
+# Levels shown in a dwelling's address label, from the community down.
+LABEL_KINDS = frozenset({AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.ESTATE, AreaKind.BUILDING, AreaKind.UNIT})
+# Areas a verification-letter batch may be issued for.
+LETTER_TARGET_KINDS = frozenset({AreaKind.BUILDING, AreaKind.UNIT, AreaKind.DWELLING})
+
+
+def _natural_key(text: str) -> tuple[Any, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+# --- the public tree of place names -----------------------------------------------------------
+
+
+def area_options(parent: Area | None, *, within: Sequence[str] | None = None) -> list[Area]:
+    """The next choices under ``parent`` in the home chooser (one query).
+
+    ``parent`` None lists communities. Under a community, grids are skipped: estates (or
+    buildings where there is no named estate) of all its grids are listed. ``within``, when
+    given, keeps only areas inside those paths or above them (staff choosers)."""
+    areas = Area.objects.active()
+    if parent is None:
+        areas = areas.filter(kind=AreaKind.COMMUNITY)
+    else:
+        if parent.kind >= AreaKind.DWELLING:
+            return []
+        areas = (
+            areas.filter(within_q([parent.path]), kind__gt=max(parent.kind, AreaKind.GRID))
+            .filter(parent__is_active=True)
+            .filter(Q(parent_id=parent.pk) | Q(parent__kind=AreaKind.GRID))
+        )
+    if within is not None:
+        areas = areas.filter(_inside_or_above(within))
+    return sorted(areas, key=lambda area: (area.kind, _natural_key(area.code), _natural_key(area.name)))
+
+
+def _inside_or_above(paths: Sequence[str]) -> Q:
+    ancestors = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    return within_q(list(paths)) | Q(pk__in=sorted(ancestors))
+
+
+def chosen_chain(values: Iterable[str], *, within: Sequence[str] | None = None) -> list[Area]:
+    """Turn the posted chooser values (one per level, top first) into the chain of areas they
+    name, stopping at the first value that does not continue the chain (a stale lower choice
+    left after an upper one changed). One query."""
+    ids: list[int] = []
+    for value in values:
+        text = (value or "").strip()
+        if not text.isdigit():
+            break
+        ids.append(int(text))
+    if not ids:
+        return []
+    areas = Area.objects.active().filter(pk__in=ids)
+    if within is not None:
+        areas = areas.filter(_inside_or_above(within))
+    found = {area.pk: area for area in areas}
+    chain: list[Area] = []
+    for area_id in ids:
+        area = found.get(area_id)
+        if area is None:
+            break
+        if not chain:
+            if area.kind != AreaKind.COMMUNITY:
+                break
+        else:
+            previous = chain[-1]
+            if not area.path.startswith(previous.path) or area.kind <= previous.kind or area.kind < AreaKind.ESTATE:
+                break
+        chain.append(area)
+    return chain
+
+
+@dataclass
+class ChooserStep:
+    """One select of the cascading home chooser."""
+
+    index: int
+    options: list[Area]
+    selected_id: int | None = None
+
+    @property
+    def kind_label(self) -> str:
+        kinds = {area.kind for area in self.options}
+        return str(AreaKind(kinds.pop()).label) if len(kinds) == 1 else ""
+
+
+def chooser_steps(chain: Sequence[Area], *, within: Sequence[str] | None = None) -> list[ChooserStep]:
+    """The selects to render for ``chain``: one per chosen level plus the next empty one."""
+    steps: list[ChooserStep] = []
+    parents: list[Area | None] = [None, *chain]
+    for index, parent in enumerate(parents):
+        if parent is not None and parent.kind >= AreaKind.DWELLING:
+            break
+        options = area_options(parent, within=within)
+        if not options:
+            break
+        selected = chain[index].pk if index < len(chain) else None
+        steps.append(ChooserStep(index=index, options=options, selected_id=selected))
+    return steps
+
+
+def get_active_area(area_id: Any, *, within: Sequence[str] | None = None) -> Area:
+    """An active area of the public tree (staff: inside or above their remit), else 404."""
+    text = str(area_id or "").strip()
+    if not text.isdigit():
+        raise Http404
+    areas = Area.objects.active().filter(pk=int(text))
+    if within is not None:
+        areas = areas.filter(_inside_or_above(within))
+    area = areas.first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def area_labels(paths: Iterable[str]) -> dict[int, Area]:
+    """Every ancestor named in ``paths`` (community level and below), by id, in one query."""
+    ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    if not ids:
+        return {}
+    return {area.pk: area for area in Area.objects.filter(pk__in=sorted(ids), kind__in=sorted(LABEL_KINDS))}
+
+
+def address_label(path: str, labels: dict[int, Area], *, include_grid: bool = True) -> str:
+    """ "花家地社区 · 花家地第一网格 · … · 1单元" for a dwelling path (the dwelling's own name
+    excluded). Residents' pages leave out the grid, an administrative level."""
+    names = [
+        labels[int(part)].name
+        for part in path.strip("/").split("/")[:-1]
+        if part and int(part) in labels and (include_grid or labels[int(part)].kind != AreaKind.GRID)
+    ]
+    return " · ".join(names)
+
+
+# --- a resident's own links -------------------------------------------------------------------
+
+
+def links_of_resident(user: User) -> list[DwellingLink]:
+    """The resident's own links, open ones first, each with ``address`` set (two queries)."""
+    links: list[DwellingLink] = list(
+        DwellingLink.objects.filter(user_id=user.pk)
+        .select_related("dwelling")
+        .annotate(
+            open_rank=Case(
+                When(status__in=["pending", "verified"], then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("open_rank", "-created_at", "-id")[:20]
+    )
+    attach_addresses(links, include_grid=False)
+    return links
+
+
+def get_own_link(user: User, link_id: int) -> DwellingLink:
+    link = DwellingLink.objects.select_related("dwelling").filter(pk=link_id, user_id=user.pk).first()
+    if link is None:
+        raise Http404
+    return link
+
+
+def attach_addresses(links: Sequence[DwellingLink], *, include_grid: bool = True) -> None:
+    """Set ``link.address`` (the dwelling's place names) on each link, in one query."""
+    labels = area_labels(link.area_path for link in links)
+    for link in links:
+        link.address = address_label(link.area_path, labels, include_grid=include_grid)  # type: ignore[attr-defined]
+
+
+# --- staff: links in scope --------------------------------------------------------------------
+
+
+def links_for(actor: Any, *, status: str = "", area: Area | None = None) -> QuerySet[DwellingLink]:
+    """Links whose dwelling lies in the actor's remit, pending first, newest first."""
+    links = DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"))
+    if status:
+        links = links.filter(status=status)
+    if area is not None:
+        links = links.filter(within_q([area.path], field="area_path"))
+    return (
+        links.select_related("user", "dwelling")
+        .annotate(
+            pending_rank=Case(
+                When(status=DwellingLinkStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("pending_rank", "-created_at", "-id")
+    )
+
+
+def get_link_for(actor: Any, link_id: int) -> DwellingLink:
+    """A link in the actor's remit, else 404 (never 403: existence is not revealed)."""
+    link = (
+        DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), pk=link_id)
+        .select_related("user", "dwelling", "decided_by")
+        .first()
+    )
+    if link is None:
+        raise Http404
+    return link
+
+
+def filter_areas_for(actor: Any) -> QuerySet[Area]:
+    """Communities and grids in the actor's remit, for the residents list filter."""
+    return (
+        Area.objects.active()
+        .filter(kind__in=[AreaKind.COMMUNITY, AreaKind.GRID])
+        .filter(within_q(scope_paths(actor, RESIDENT_VERIFIERS)))
+        .order_by("path")
+    )
+
+
+def other_links_in_scope(actor: Any, link: DwellingLink) -> list[DwellingLink]:
+    """The same resident's other links that the actor may see."""
+    return list(
+        DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), user_id=link.user_id)
+        .exclude(pk=link.pk)
+        .select_related("dwelling")
+        .order_by("-created_at")[:10]
+    )
+
+
+def accounts_sharing_id_number(user: User) -> int:
+    """How many other accounts gave the same ID number (a hint for the verifier; blind index)."""
+    if not user.id_number_index:
+        return 0
+    return User.objects.filter(id_number_index=user.id_number_index).exclude(pk=user.pk).count()
+
+
+def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[DwellingLink]:
+    """The oldest pending links in the actor's remit (one query)."""
+    return list(
+        DwellingLink.objects.filter(
+            scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), status=DwellingLinkStatus.PENDING
+        )
+        .select_related("user", "dwelling")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+# --- staff: verification letters --------------------------------------------------------------
+
+
+def letter_scope(actor: Any) -> list[str]:
+    return scope_paths(actor, LETTER_ISSUERS)
+
+
+def letter_dwellings_under(area: Area) -> QuerySet[Area]:
+    """Active dwellings in ``area`` (the area itself when it is a dwelling)."""
+    return Area.objects.active().filter(within_q([area.path]), kind=AreaKind.DWELLING).order_by("path")

@@ -1,0 +1,492 @@
+"""Resident home links (住户房屋绑定): the resident's "Link my home" page, the staff residents list
+and detail page with verify / reject / revoke and reveal-with-reason, and verification letters.
+
+Thin views: parse a form, call one selector or action, render. Out-of-scope objects answer 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from linli.accounts.actions import residents as actions
+from linli.accounts.actions.login import is_recently_authenticated
+from linli.accounts.decorators import rule_required
+from linli.accounts.forms_residents import (
+    DwellingChoiceForm,
+    LetterCodeForm,
+    ReasonForm,
+    ResidentFilterForm,
+    RevealForm,
+)
+from linli.accounts.models import DwellingLink, User, VerificationLetter
+from linli.accounts.selectors_residents import (
+    LETTER_TARGET_KINDS,
+    ChooserStep,
+    accounts_sharing_id_number,
+    address_label,
+    area_labels,
+    area_options,
+    attach_addresses,
+    chooser_steps,
+    chosen_chain,
+    filter_areas_for,
+    get_active_area,
+    get_link_for,
+    get_own_link,
+    letter_dwellings_under,
+    letter_scope,
+    links_for,
+    other_links_in_scope,
+)
+from linli.areas.models import Area, AreaKind, within_q
+from linli.core.errors import LinliError, PermissionRefused, ReauthenticationRequired, ValidationFailed
+from linli.privacy.actions import REVEAL_RULES, do_reveal_field
+from linli.privacy.masking import mask_id_number, mask_name, mask_phone
+
+PAGE_SIZE = 50
+MAX_CHOOSER_INDEX = 10
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _form_error(form: Any, error: LinliError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+def _chooser_index(request: HttpRequest) -> int:
+    text = request.GET.get("index", "0")
+    if not text.isdigit() or int(text) > MAX_CHOOSER_INDEX:
+        raise Http404
+    return int(text)
+
+
+# --- resident: link my home ---------------------------------------------------------------------
+
+
+@rule_required("accounts.use_resident_services")
+@require_http_methods(["GET", "POST"])
+def link_dwelling(request: HttpRequest) -> HttpResponse:
+    """Pick the home from the tree (staff verify later) or enter a verification-letter code."""
+    user = _actor(request)
+    posted = request.method == "POST"
+    kind = request.POST.get("form", "") if posted else ""
+    chain = chosen_chain(request.POST.getlist("at")) if kind == "address" else []
+    dwelling = chain[-1] if chain and chain[-1].kind == AreaKind.DWELLING else None
+    only_next_step = "step" in request.POST
+    address_prefix, letter_prefix = "address", "letter"
+    if kind == "address" and not only_next_step:
+        address_form = DwellingChoiceForm(request.POST, prefix=address_prefix, dwelling=dwelling)
+    else:
+        initial = (
+            {name: request.POST.get(f"{address_prefix}-{name}", "") for name in ("real_name", "id_number", "relation")}
+            if kind == "address"
+            else {"real_name": user.display_name}
+        )
+        address_form = DwellingChoiceForm(prefix=address_prefix, dwelling=dwelling, initial=initial)
+    letter_form = LetterCodeForm(
+        request.POST if kind == "letter" else None, prefix=letter_prefix, initial={"real_name": user.display_name}
+    )
+    status = 200
+    if kind == "address" and not only_next_step:
+        if address_form.is_valid():
+            assert dwelling is not None
+            try:
+                actions.do_request_dwelling_link(
+                    user,
+                    dwelling=dwelling,
+                    real_name=address_form.cleaned_data["real_name"],
+                    id_number=address_form.cleaned_data["id_number"],
+                    relation=address_form.cleaned_data["relation"],
+                    acting_user=user,
+                )
+            except LinliError as error:
+                _form_error(address_form, error)
+                status = error.status
+            else:
+                messages.success(request, _("Request sent. Community staff will verify it, usually within three days."))
+                return redirect("web:resident_home")
+        else:
+            status = 422
+    elif kind == "letter":
+        if letter_form.is_valid():
+            try:
+                actions.do_link_dwelling_with_letter(
+                    user,
+                    code=letter_form.cleaned_data["code"],
+                    real_name=letter_form.cleaned_data["real_name"],
+                    id_number=letter_form.cleaned_data["id_number"],
+                    relation=letter_form.cleaned_data["relation"],
+                    acting_user=user,
+                )
+            except LinliError as error:
+                _form_error(letter_form, error)
+                status = error.status
+            else:
+                messages.success(request, _("Your home is verified."))
+                return redirect("web:resident_home")
+        else:
+            status = 422
+    context = {
+        "address_form": address_form,
+        "letter_form": letter_form,
+        "steps": chooser_steps(chain),
+        "chosen": dwelling,
+        "chosen_address": address_label(dwelling.path, area_labels([dwelling.path]), include_grid=False)
+        if dwelling
+        else "",
+        "step_url": reverse("residents:area_step"),
+        "open_panel": kind or "",
+    }
+    return render(request, "accounts/residents/link_dwelling.html", context, status=status)
+
+
+@rule_required("accounts.use_resident_services")
+@require_GET
+def area_step(request: HttpRequest) -> HttpResponse:
+    """htmx: the next select of the home chooser under the chosen area (public place names)."""
+    index = _chooser_index(request)
+    value = request.GET.get("at", "")
+    if not value:
+        return HttpResponse("")
+    area = get_active_area(value)
+    options = area_options(area)
+    steps = [ChooserStep(index=index + 1, options=options)] if options else []
+    chosen = area if area.kind == AreaKind.DWELLING else None
+    context = {
+        "steps": steps,
+        "chosen": chosen,
+        "chosen_address": address_label(area.path, area_labels([area.path]), include_grid=False) if chosen else "",
+        "step_url": reverse("residents:area_step"),
+    }
+    return render(request, "accounts/residents/_chooser.html", context)
+
+
+@rule_required("accounts.use_resident_services")
+@require_POST
+def withdraw_link(request: HttpRequest, link_id: int) -> HttpResponse:
+    user = _actor(request)
+    link = get_own_link(user, link_id)
+    try:
+        actions.do_withdraw_dwelling_link(link, acting_user=user)
+    except LinliError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your request was withdrawn."))
+    return redirect("web:resident_home")
+
+
+# --- staff: residents list and detail -----------------------------------------------------------
+
+
+@dataclass
+class ResidentRow:
+    link: DwellingLink
+    name: str
+    phone: str
+    id_number: str
+    address: str
+    relation: str
+
+
+def _row(link: DwellingLink) -> ResidentRow:
+    resident = link.user
+    return ResidentRow(
+        link=link,
+        name=mask_name(resident.display_name),
+        phone=mask_phone(resident.phone),
+        id_number=mask_id_number(resident.id_number),
+        address=getattr(link, "address", ""),
+        relation=actions.relation_label(link.relation),
+    )
+
+
+@rule_required("accounts.view_residents")
+@require_GET
+def resident_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = ResidentFilterForm(request.GET or None, areas=filter_areas_for(actor))
+    status, area = "", None
+    if form.is_bound and form.is_valid():
+        status = form.cleaned_data["status"] or ""
+        area = form.cleaned_data["area"]
+    page = Paginator(links_for(actor, status=status, area=area), PAGE_SIZE).get_page(request.GET.get("page"))
+    links = list(page.object_list)
+    attach_addresses(links)
+    filters = {key: value for key, value in (("status", status), ("area", area.pk if area else "")) if value}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [_row(link) for link in links],
+        "filter_query": urlencode(filters),
+    }
+    return render(request, "accounts/residents/list.html", context)
+
+
+def _render_detail(
+    request: HttpRequest,
+    link: DwellingLink,
+    *,
+    reject_form: ReasonForm | None = None,
+    revoke_form: ReasonForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = _actor(request)
+    resident = link.user
+    others = other_links_in_scope(actor, link)
+    attach_addresses([link, *others])
+    context = {
+        "link": link,
+        "row": _row(link),
+        "others": others,
+        "shared_id_accounts": accounts_sharing_id_number(resident),
+        "can_decide": actor.has_perm("accounts.verify_resident", link),
+        "can_reveal_phone": bool(resident.phone) and actor.has_perm(REVEAL_RULES["phone"], link),
+        "can_reveal_id_number": bool(resident.id_number) and actor.has_perm(REVEAL_RULES["id_number"], link),
+        "reject_form": reject_form or ReasonForm(prefix="reject"),
+        "revoke_form": revoke_form or ReasonForm(prefix="revoke"),
+        "method_label": link.get_method_display() if link.method else "",
+    }
+    return render(request, "accounts/residents/detail.html", context, status=status)
+
+
+@rule_required("accounts.view_residents")
+@require_GET
+def resident_detail(request: HttpRequest, link_id: int) -> HttpResponse:
+    return _render_detail(request, get_link_for(_actor(request), link_id))
+
+
+@rule_required("accounts.verify_resident")
+@require_POST
+def approve_link(request: HttpRequest, link_id: int) -> HttpResponse:
+    actor = _actor(request)
+    link = get_link_for(actor, link_id)
+    try:
+        actions.do_verify_dwelling_link(link, acting_user=actor)
+    except PermissionRefused as error:
+        raise Http404 from error
+    except LinliError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The home link is verified. The resident was told."))
+    return redirect("residents:detail", link_id=link.pk)
+
+
+def _decide_with_reason(request: HttpRequest, link_id: int, *, revoke: bool) -> HttpResponse:
+    actor = _actor(request)
+    link = get_link_for(actor, link_id)
+    prefix = "revoke" if revoke else "reject"
+    form = ReasonForm(request.POST, prefix=prefix)
+    if not actor.has_perm("accounts.verify_resident", link):
+        raise Http404
+    if form.is_valid():
+        action = actions.do_revoke_dwelling_link if revoke else actions.do_reject_dwelling_link
+        try:
+            action(link, reason=form.cleaned_data["reason"], acting_user=actor)
+        except PermissionRefused as error:
+            raise Http404 from error
+        except ValidationFailed as error:
+            _form_error(form, error)
+        except LinliError as error:
+            messages.error(request, str(error.message))
+            return redirect("residents:detail", link_id=link.pk)
+        else:
+            messages.success(
+                request,
+                _("The home link was revoked.") if revoke else _("The request was rejected. The resident was told."),
+            )
+            return redirect("residents:detail", link_id=link.pk)
+    forms = {"revoke_form": form} if revoke else {"reject_form": form}
+    return _render_detail(request, link, status=422, **forms)
+
+
+@rule_required("accounts.verify_resident")
+@require_POST
+def reject_link(request: HttpRequest, link_id: int) -> HttpResponse:
+    return _decide_with_reason(request, link_id, revoke=False)
+
+
+@rule_required("accounts.verify_resident")
+@require_POST
+def revoke_link(request: HttpRequest, link_id: int) -> HttpResponse:
+    return _decide_with_reason(request, link_id, revoke=True)
+
+
+# --- staff: reveal with reason ------------------------------------------------------------------
+
+FIELD_LABELS = {"phone": gettext_lazy("Mobile number"), "id_number": gettext_lazy("ID number")}
+
+
+def _reauthenticate_response(request: HttpRequest, next_url: str) -> HttpResponse:
+    target = f"{reverse('accounts:reauthenticate')}?{urlencode({'next': next_url})}"
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@rule_required("accounts.view_residents")
+@require_http_methods(["GET", "POST"])
+def reveal_field(request: HttpRequest, link_id: int, field: str) -> HttpResponse:
+    """Show a full phone or ID number once, after a reason and fresh re-authentication. The value
+    is only ever in this response's body: never in a URL, the session or a cache."""
+    if field not in REVEAL_RULES:
+        raise Http404
+    actor = _actor(request)
+    link = get_link_for(actor, link_id)
+    resident = link.user
+    if not getattr(resident, field):
+        raise Http404
+    detail_url = reverse("residents:detail", kwargs={"link_id": link.pk})
+    template = "accounts/residents/_reveal.html" if _is_htmx(request) else "accounts/residents/reveal.html"
+    context: dict[str, Any] = {
+        "link": link,
+        "field": field,
+        "field_label": FIELD_LABELS[field],
+        "masked": mask_phone(resident.phone) if field == "phone" else mask_id_number(resident.id_number),
+        "detail_url": detail_url,
+        "value": None,
+    }
+    if request.method == "GET":
+        if not actor.has_perm(REVEAL_RULES[field], link):
+            raise Http404
+        if not is_recently_authenticated(request):
+            return _reauthenticate_response(request, detail_url)
+        context["form"] = RevealForm()
+        return render(request, template, context)
+    form = RevealForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, template, context, status=422)
+    try:
+        value = do_reveal_field(request, resident, field, reason=form.cleaned_data["reason"], scope_object=link)
+    except ReauthenticationRequired:
+        return _reauthenticate_response(request, detail_url)
+    except PermissionRefused as error:
+        raise Http404 from error
+    except ValidationFailed as error:
+        _form_error(form, error)
+        return render(request, template, context, status=422)
+    context["value"] = value
+    return render(request, template, context)
+
+
+# --- staff: verification letters ----------------------------------------------------------------
+
+
+@dataclass
+class LetterRow:
+    letter: VerificationLetter
+    address: str
+    state: str
+
+
+def _recent_letters(scope: list[str]) -> list[LetterRow]:
+    from django.utils import timezone
+
+    letters = list(
+        VerificationLetter.objects.filter(within_q(scope, field="dwelling__path"))
+        .select_related("dwelling")
+        .order_by("-issued_at", "-id")[:20]
+    )
+    labels = area_labels(letter.dwelling.path for letter in letters)
+    now = timezone.now()
+    rows = []
+    for letter in letters:
+        if letter.used_at is not None:
+            state = _("used")
+        elif letter.expires_at <= now:
+            state = _("expired")
+        else:
+            state = _("not yet used")
+        rows.append(LetterRow(letter=letter, address=address_label(letter.dwelling.path, labels), state=state))
+    return rows
+
+
+@rule_required("accounts.issue_letter")
+@require_http_methods(["GET", "POST"])
+def issue_letters(request: HttpRequest) -> HttpResponse:
+    """Choose a building, unit or dwelling in scope and print one letter per dwelling. The codes
+    appear once, in this response only."""
+    actor = _actor(request)
+    scope = letter_scope(actor)
+    chain = chosen_chain(request.POST.getlist("at"), within=scope) if request.method == "POST" else []
+    target = chain[-1] if chain and chain[-1].kind in LETTER_TARGET_KINDS else None
+    error = ""
+    status = 200
+    if request.method == "POST" and "issue" in request.POST:
+        if target is None:
+            error = _("Choose a building, a unit or a dwelling.")
+            status = 422
+        else:
+            try:
+                issued = actions.do_issue_letters(target, acting_user=actor)
+            except LinliError as failure:
+                error = str(failure.message)
+                status = failure.status if failure.status != 403 else 422
+            else:
+                labels = area_labels(letter.dwelling.path for letter in issued)
+                letters = [
+                    {"issued": letter, "address": address_label(letter.dwelling.path, labels)} for letter in issued
+                ]
+                community = next((area for area in labels.values() if area.kind == AreaKind.COMMUNITY), None)
+                return render(
+                    request,
+                    "accounts/residents/letters_print.html",
+                    {
+                        "letters": letters,
+                        "area": target,
+                        "community": community,
+                        "expires_at": issued[0].letter.expires_at,
+                    },
+                )
+    context = {
+        "steps": chooser_steps(chain, within=scope),
+        "target": target,
+        "target_count": letter_dwellings_under(target).count() if target else 0,
+        "step_url": reverse("residents:letter_area_step"),
+        "error": error,
+        "recent": _recent_letters(scope),
+    }
+    return render(request, "accounts/residents/letters.html", context, status=status)
+
+
+@rule_required("accounts.issue_letter")
+@require_GET
+def letter_area_step(request: HttpRequest) -> HttpResponse:
+    """htmx: the next select of the letter area chooser, limited to the actor's remit."""
+    index = _chooser_index(request)
+    value = request.GET.get("at", "")
+    if not value:
+        return HttpResponse("")
+    scope = letter_scope(_actor(request))
+    area = get_active_area(value, within=scope)
+    options = area_options(area, within=scope)
+    steps = [ChooserStep(index=index + 1, options=options)] if options else []
+    target: Area | None = area if area.kind in LETTER_TARGET_KINDS else None
+    context = {
+        "steps": steps,
+        "target": target,
+        "target_count": letter_dwellings_under(target).count() if target else 0,
+        "step_url": reverse("residents:letter_area_step"),
+        "letters": True,
+    }
+    return render(request, "accounts/residents/_chooser.html", context)
