@@ -66,10 +66,10 @@ def within_q(paths: list[str] | tuple[str, ...], field: str = "path") -> Q:
 
 
 class AreaQuerySet(models.QuerySet["Area"]):
-    def within(self, *areas: "Area") -> "AreaQuerySet":
+    def within(self, *areas: Area) -> AreaQuerySet:
         return self.filter(within_q([area.path for area in areas]))
 
-    def active(self) -> "AreaQuerySet":
+    def active(self) -> AreaQuerySet:
         return self.filter(is_active=True)
 
 
@@ -82,6 +82,11 @@ class Area(models.Model):
     depth = models.PositiveSmallIntegerField(editable=False)
     geometry = models.JSONField(_("GeoJSON geometry"), null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # The area whose deactivation also deactivated this one (itself when deactivated directly), so
+    # reactivating it restores exactly that subtree and leaves areas deactivated separately alone.
+    deactivated_with = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,9 +96,7 @@ class Area(models.Model):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "code"], name="area_unique_code_in_parent"),
-            models.UniqueConstraint(
-                fields=["code"], condition=Q(parent__isnull=True), name="area_unique_root_code"
-            ),
+            models.UniqueConstraint(fields=["code"], condition=Q(parent__isnull=True), name="area_unique_root_code"),
             models.CheckConstraint(condition=Q(kind__gte=1, kind__lte=8), name="area_kind_valid"),
         ]
         indexes = [models.Index(fields=["kind", "path"], name="area_kind_path_idx")]
@@ -108,7 +111,7 @@ class Area(models.Model):
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
-    def contains(self, other: "Area") -> bool:
+    def contains(self, other: Area) -> bool:
         return other.path.startswith(self.path)
 
 
