@@ -11,11 +11,15 @@ from linli import testing
 def _isolated_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Each test writes SMS and e-mail to its own place, and jobs run in-process (never into the
     developer's data/jobs.sqlite3)."""
+    from django.core.cache import cache
     from huey.contrib.djhuey import HUEY
+
+    cache.clear()  # rate-limit counters must not leak between tests (a Redis cache outlives them)
 
     settings.LINLI_SMS_OUTBOX = tmp_path / "sms-outbox.jsonl"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = True
+    settings.PASSWORD_HASHERS = ["linli.testing.CheapArgon2PasswordHasher"]
     immediate = HUEY.immediate
     HUEY.immediate = True
     yield

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django_otp
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +19,15 @@ from linli.accounts.models import AccountKind, RoleAssignment, StaffTOTPDevice, 
 from linli.areas.models import Area, AreaKind, Department
 
 STAFF_PASSWORD = "Correct-Horse-42!"
+
+
+class CheapArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id as in production, with the cost lowered for tests (the production cost is about a
+    second per hash on a loaded 2-core machine). The root conftest.py switches to it."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
 
 
 def totp_now(device: StaffTOTPDevice, offset_steps: int = 0) -> str:

@@ -7,7 +7,10 @@ test can prove that no route is left without a rule (deny by default, SECURITY.m
   object check it again through a selector that answers 404 outside the actor's scope.
 
 A staff account that has not passed TOTP this session is sent to the TOTP step by every guard
-except ``public`` and ``staff_second_factor_pending``.
+except ``public`` and ``staff_second_factor_pending``. A staff account whose password has expired
+(never changed since an administrator set it, or older than ``LINLI_STAFF_PASSWORD_MAX_AGE_DAYS``,
+SECURITY.md A2) is then sent to the password change page by ``signed_in`` and ``rule_required``,
+except on views marked ``allows_expired_password`` (the change page itself).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from linli.accounts.passwords import password_expired
 from linli.accounts.scoping import is_second_factor_verified
 
 View = Callable[..., HttpResponse]
@@ -45,6 +49,25 @@ def _needs_second_factor(user: Any) -> bool:
     return user.kind == "staff" and not is_second_factor_verified(user)
 
 
+def _needs_password_change(user: Any, view: View) -> bool:
+    return user.kind == "staff" and not getattr(view, "linli_allows_expired_password", False) and password_expired(user)
+
+
+def _password_change_redirect(request: HttpRequest) -> HttpResponse:
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    messages.warning(request, _("Your password has expired. Choose a new one."))
+    return redirect("accounts:change_password")
+
+
+def allows_expired_password(view: View) -> View:
+    """Mark a ``signed_in`` view that a staff member with an expired password may still use (the
+    password change page). Apply it below the guard."""
+    view.linli_allows_expired_password = True  # type: ignore[attr-defined]
+    return view
+
+
 def staff_second_factor_pending(view: View) -> View:
     """For the TOTP step itself: a staff account signed in with its password only."""
 
@@ -66,6 +89,8 @@ def signed_in(view: View) -> View:
             return _login_redirect(request)
         if _needs_second_factor(request.user):
             return redirect("accounts:second_factor")
+        if _needs_password_change(request.user, view):
+            return _password_change_redirect(request)
         return view(request, *args, **kwargs)
 
     return _tag(wrapper, "signed_in")
@@ -81,6 +106,8 @@ def rule_required(rule: str) -> Callable[[View], View]:
                 return _login_redirect(request)
             if _needs_second_factor(request.user):
                 return redirect("accounts:second_factor")
+            if _needs_password_change(request.user, view):
+                return _password_change_redirect(request)
             if not request.user.has_perm(rule):
                 from linli.audit.actions import record_event
 

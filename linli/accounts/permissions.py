@@ -75,3 +75,8 @@ rules.add_perm("accounts.assign_roles", is_security_admin)
 rules.add_perm("accounts.manage_api_tokens", is_system_admin)
 rules.add_perm("privacy.reveal_phone", can_reveal_phone)
 rules.add_perm("privacy.reveal_id_number", can_reveal_id_number)
+
+# Staff administration (三员): the system administrator manages accounts, the security
+# administrator grants roles and resets second factors; both see the staff list of their remit.
+rules.add_perm("accounts.view_staff", is_system_admin | is_security_admin)
+rules.add_perm("accounts.reset_second_factor", is_security_admin)

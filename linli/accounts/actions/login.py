@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import secrets
-import datetime
 from typing import Any
 
 import django_otp
@@ -115,8 +115,19 @@ def do_login_with_code(request: HttpRequest, phone: str, code: str) -> User:
                 failed = True
     if failed:
         raise ValidationFailed(_("The code is wrong or has expired."), code="login_failed", field="code")
+    assert user is not None
     do_start_session(request, user, method="phone_code")
     return user
+
+
+def _name_is_locked(request: HttpRequest, username: str) -> bool:
+    """Whether django-axes already locks this account name (so the audit tells an attempt during
+    a lockout from the failure that started it)."""
+    if not getattr(settings, "AXES_ENABLED", True):
+        return False
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return bool(AxesProxyHandler.is_locked(request, {"username": username}))
 
 
 def do_login_with_password(request: HttpRequest, username: str, password: str) -> User:
@@ -126,15 +137,19 @@ def do_login_with_password(request: HttpRequest, username: str, password: str) -
     if ratelimit.exceeded("login-ip", identity, limit=settings.LINLI_LOGIN_IP_LIMIT, window_seconds=LOGIN_WINDOW_SECONDS):
         record_event("auth.login_failed", outcome="denied", actor_label=username[:64], detail={"method": "password", "reason": "ip_limit"})
         raise RateLimited(_("Too many sign-in attempts. Try again in 30 minutes."))
+    locked_before = _name_is_locked(request, username)
     user = authenticate(request, username=username, password=password)
     if user is None:
         ratelimit.hit("login-ip", identity, limit=settings.LINLI_LOGIN_IP_LIMIT, window_seconds=LOGIN_WINDOW_SECONDS)
-        locked = bool(getattr(request, "axes_locked_out", False))
+        locked = locked_before or bool(getattr(request, "axes_locked_out", False))
+        detail: dict[str, Any] = {"method": "password", "reason": "locked" if locked_before else "bad_credentials"}
+        if locked and not locked_before:
+            detail["lockout_started"] = True  # this failure reached the limit
         record_event(
             "auth.login_failed",
-            outcome="denied" if locked else "failure",
+            outcome="denied" if locked_before else "failure",
             actor_label=username[:64],
-            detail={"method": "password", "reason": "locked" if locked else "bad_credentials"},
+            detail=detail,
         )
         if locked:
             raise RateLimited(_("Too many failed attempts. Try again in 30 minutes."))
@@ -150,8 +165,10 @@ def confirmed_device(user: User) -> StaffTOTPDevice | None:
 def do_verify_second_factor(request: HttpRequest, user: User, token: str) -> bool:
     device = confirmed_device(user)
     with transaction.atomic():
+        throttled = device is not None and not device.verify_is_allowed()[0]
         if device is None or not device.verify_token(token):
-            record_event("auth.second_factor_failed", outcome="failure", actor=user, target=user)
+            reason = "no_device" if device is None else "throttled" if throttled else "wrong_code"
+            record_event("auth.second_factor_failed", outcome="failure", actor=user, target=user, detail={"reason": reason})
             return False
         django_otp.login(request, device)
         record_event("auth.second_factor_passed", actor=user, target=user)
@@ -251,3 +268,14 @@ def do_change_password(request: HttpRequest, user: User, old_password: str, new_
 
 def lockout_identity(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     return str((credentials or {}).get("username", ""))
+
+
+def do_expire_login_codes(*, now: datetime.datetime | None = None) -> int:
+    """Housekeeping job: delete sign-in codes past their expiry (used or not); they can never be
+    accepted again and each row holds a keyed hash of a phone number. Returns the count."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        deleted = LoginCode.objects.filter(expires_at__lte=now).delete()[0]
+        if deleted:
+            record_event("auth.login_codes_purged", actor_label="system", detail={"count": deleted})
+    return deleted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth import login
@@ -60,3 +61,34 @@ def do_logout_everywhere(request: HttpRequest, user: User) -> int:
     count = do_end_other_sessions(user, keep=None, reason="logout_everywhere")
     logout(request)
     return count
+
+
+SESSION_RECORD_RETENTION_DAYS = 184
+"""Ended session records (sign-in history: time, source IP, device) are kept six months, as the
+Cybersecurity Law asks of access logs, then deleted."""
+
+
+def do_purge_sessions(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Housekeeping job: end abandoned sessions past their idle or absolute limit (the middleware
+    only ends a session when its cookie comes back), delete session records ended more than
+    ``SESSION_RECORD_RETENTION_DAYS`` ago, and delete expired Django sessions."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    now = now or timezone.now()
+    idle_cutoff = now - datetime.timedelta(seconds=settings.LINLI_SESSION_IDLE_SECONDS)
+    absolute_cutoff = now - datetime.timedelta(seconds=settings.LINLI_SESSION_ABSOLUTE_SECONDS)
+    retention_cutoff = now - datetime.timedelta(days=SESSION_RECORD_RETENTION_DAYS)
+    with transaction.atomic():
+        open_records = UserSession.objects.filter(ended_at__isnull=True)
+        absolute = open_records.filter(created_at__lt=absolute_cutoff).update(
+            ended_at=now, end_reason="absolute_timeout"
+        )
+        idle = open_records.filter(last_activity_at__lt=idle_cutoff).update(ended_at=now, end_reason="idle_timeout")
+        purged = UserSession.objects.filter(ended_at__lt=retention_cutoff).delete()[0]
+        counts = {"ended_absolute": absolute, "ended_idle": idle, "purged": purged}
+        if any(counts.values()):
+            record_event("auth.sessions_purged", actor_label="system", detail=counts)
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return counts

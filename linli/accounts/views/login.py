@@ -106,12 +106,15 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff_login.html", {"form": form, "next": _safe_next(request, "/workbench/")}, status=status)
 
 
-def lockout_response(request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes calls this when a locked account name is tried: the same answer whether the
-    account exists or not."""
-    form = PasswordLoginForm()
+    account exists or not. (axes 8 passes the original response as the second argument.)"""
+    form = PasswordLoginForm(request.POST or None)
+    form.is_valid()
     form.add_error(None, _("Too many failed attempts. Try again in 30 minutes."))
-    return render(request, "accounts/staff_login.html", {"form": form, "next": "/workbench/"}, status=429)
+    return render(request, "accounts/staff_login.html", {"form": form, "next": _safe_next(request, "/workbench/")}, status=429)
 
 
 @staff_second_factor_pending

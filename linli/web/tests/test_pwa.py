@@ -85,7 +85,13 @@ def test_manifest_icons_are_served_with_their_declared_sizes(client: Client) -> 
 def test_committed_icons_match_the_drawing() -> None:
     """``linli build_icons`` is deterministic and the committed files are its current output."""
     built = build_icons.build_all()
-    assert sorted(built) == ["apple-touch-icon.png", "icon-192.png", "icon-512.png", "icon-maskable-512.png", "icon.svg"]
+    assert sorted(built) == [
+        "apple-touch-icon.png",
+        "icon-192.png",
+        "icon-512.png",
+        "icon-maskable-512.png",
+        "icon.svg",
+    ]
     for name, data in built.items():
         assert (build_icons.ICON_DIR / name).read_bytes() == data, name
     assert png_size(built["apple-touch-icon.png"]) == (180, 180)
@@ -169,7 +175,9 @@ def test_service_worker_version_follows_the_shell_files(client: Client, monkeypa
 @pytest.mark.django_db
 def test_service_worker_skips_shell_files_that_are_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     original = views_pwa._static_content
-    monkeypatch.setattr(views_pwa, "_static_content", lambda path: None if path.startswith("vendor/") else original(path))
+    monkeypatch.setattr(
+        views_pwa, "_static_content", lambda path: None if path.startswith("vendor/") else original(path)
+    )
 
     script = views_pwa.service_worker_script()[0]
 
@@ -239,3 +247,31 @@ def test_pwa_views_are_public() -> None:
 @pytest.mark.parametrize("url", ["/manifest.webmanifest", "/service-worker.js", "/offline/"])
 def test_pwa_files_refuse_writes(client: Client, url: str) -> None:
     assert client.post(url).status_code == 405
+
+
+@pytest.mark.django_db
+def test_offline_page_speaks_both_languages_when_translated(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored once for everyone on the phone, the page carries its message in the visitor's
+    language first and in the other language below."""
+    from django.utils import translation
+
+    monkeypatch.setattr(views_pwa, "gettext", lambda message: f"{translation.get_language()}: {message}")
+
+    html = client.get("/offline/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    sections = re.findall(
+        r'<section class="card narrow offline" lang="([^"]+)" aria-labelledby="offline-heading-(\d)">\s*<(h\d)', html
+    )
+    assert sections == [("en", "1", "h1"), ("zh-Hans", "2", "h2")]
+    assert html.count('href=""') == 1  # one "try again" button
+
+
+@pytest.mark.django_db
+def test_offline_page_shows_one_language_when_the_message_is_not_translated(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views_pwa, "gettext", lambda message: message)
+
+    html = client.get("/offline/").content.decode()
+
+    assert re.findall(r'<section class="card narrow offline" lang="([^"]+)"', html) == ["zh-Hans"]

@@ -1,0 +1,128 @@
+"""Scoped reads of accounts (house rule 4): every read a user can trigger goes through a function
+here, and ``get_<noun>_for(actor, id)`` raises ``Http404`` outside the actor's remit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from linli.accounts.models import AccountKind, Role, RoleAssignment, User
+from linli.accounts.scoping import scope_paths
+from linli.areas.models import Area, AreaKind, Department, within_q
+
+# staff ------------------------------------------------------------------------------------------
+#
+# Staff accounts are administered by the system administrator (accounts, status, passwords) and
+# the security administrator (roles, second factor). An administrator's remit is the area where
+# they hold their administrator role. A staff account lies inside that remit when every one of its
+# active roles does; an account without any role yet (just created) is visible to every staff
+# administrator, so that it can be given its first role.
+
+STAFF_ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
+ROLE_AREA_MAX_KIND = AreaKind.GRID  # roles are held at a grid or above, never at an estate or dwelling
+AREA_SEARCH_LIMIT = 30
+
+
+def staff_admin_paths(actor: Any) -> list[str]:
+    """Area paths where ``actor`` holds the system or security administrator role (this session)."""
+    return scope_paths(actor, STAFF_ADMIN_ROLES)
+
+
+def _staff_in_remit(paths: list[str]) -> QuerySet[User]:
+    if not paths:
+        return User.objects.none()
+    outside = RoleAssignment.objects.active().filter(user_id=OuterRef("pk")).exclude(within_q(paths, "area__path"))
+    return User.objects.filter(kind=AccountKind.STAFF).filter(~Exists(outside))
+
+
+def active_roles_prefetch() -> Prefetch[Any]:
+    return Prefetch(
+        "roles",
+        queryset=RoleAssignment.objects.active().select_related("area", "department").order_by("id"),
+        to_attr="active_roles",
+    )
+
+
+def staff_accounts_for(
+    actor: Any,
+    *,
+    text: str = "",
+    role: str = "",
+    area: Area | None = None,
+    status: str = "",
+) -> QuerySet[User]:
+    """Staff accounts in the actor's remit, filtered by name or username (``text``), by a role
+    held (``role``), by a role held at or under ``area``, and by ``status`` (active/disabled)."""
+    accounts = _staff_in_remit(staff_admin_paths(actor))
+    text = text.strip()
+    if text:
+        accounts = accounts.filter(Q(username__icontains=text) | Q(display_name__icontains=text))
+    if role or area is not None:
+        held = RoleAssignment.objects.active().filter(user_id=OuterRef("pk"))
+        if role:
+            held = held.filter(role=role)
+        if area is not None:
+            held = held.filter(within_q([area.path], "area__path"))
+        accounts = accounts.filter(Exists(held))
+    if status == "active":
+        accounts = accounts.filter(is_active=True)
+    elif status == "disabled":
+        accounts = accounts.filter(is_active=False)
+    return accounts.order_by("username").prefetch_related(active_roles_prefetch())
+
+
+def get_staff_account_for(actor: Any, user_id: int) -> User:
+    account = (
+        _staff_in_remit(staff_admin_paths(actor)).filter(pk=user_id).prefetch_related(active_roles_prefetch()).first()
+    )
+    if account is None:
+        raise Http404
+    return account
+
+
+def staff_areas_for(actor: Any, *, text: str = "", limit: int = AREA_SEARCH_LIMIT) -> list[Area]:
+    """Areas (grid level and above) in the actor's staff-administration remit whose name contains
+    ``text`` or whose code starts with it: the options of the searchable area select."""
+    areas = Area.objects.active().filter(within_q(staff_admin_paths(actor)), kind__lte=ROLE_AREA_MAX_KIND)
+    text = text.strip()
+    if text:
+        areas = areas.filter(Q(name__icontains=text) | Q(code__istartswith=text))
+    return list(areas.order_by("path")[:limit])
+
+
+def staff_area_queryset_for(actor: Any) -> QuerySet[Area]:
+    """Every area a staff-administration form may name (validated one at a time, never listed)."""
+    return Area.objects.active().filter(within_q(staff_admin_paths(actor)), kind__lte=ROLE_AREA_MAX_KIND)
+
+
+def get_staff_area_for(actor: Any, area_id: int) -> Area:
+    area = staff_area_queryset_for(actor).filter(pk=area_id).first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def departments_for(actor: Any) -> QuerySet[Department]:
+    """Active departments serving a street in the actor's staff-administration remit."""
+    return (
+        Department.objects.filter(is_active=True)
+        .filter(within_q(staff_admin_paths(actor), "street__path"))
+        .select_related("street")
+        .order_by("name")
+    )
+
+
+def get_role_assignment_for(actor: Any, account: User, assignment_id: int) -> RoleAssignment:
+    """An active role of ``account`` at an area inside the actor's security-administrator remit."""
+    paths = scope_paths(actor, {Role.SECURITY_ADMIN})
+    assignment = (
+        RoleAssignment.objects.active()
+        .filter(within_q(paths, "area__path"), pk=assignment_id, user=account)
+        .select_related("area", "department", "user")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
