@@ -27,11 +27,15 @@ def bench_keys() -> dict[str, str]:
     path = CACHE / "keys.json"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({
-            "LINLI_SECRET_KEY": secrets.token_urlsafe(48),
-            "LINLI_DATA_KEYS": "bench1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "LINLI_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        }))
+        path.write_text(
+            json.dumps(
+                {
+                    "LINLI_SECRET_KEY": secrets.token_urlsafe(48),
+                    "LINLI_DATA_KEYS": "bench1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                    "LINLI_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+                }
+            )
+        )
     return dict(json.loads(path.read_text()))
 
 
@@ -58,7 +62,7 @@ def django_run(env: dict[str, str], *args: str) -> str:
 
 def cache_key(scale: str) -> str:
     digest = hashlib.sha256(scale.encode())
-    for path in sorted(ROOT.glob("linli/*/migrations/*.py")) + [ROOT / "bench" / "dataset.py"]:
+    for path in [*sorted(ROOT.glob("linli/*/migrations/*.py")), ROOT / "bench" / "dataset.py"]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -70,7 +74,12 @@ def template_database(workspace: Path) -> Path:
         env = environment(template, workspace / "data")
         django_run(env, "-m", "linli.cli", "migrate", "--noinput", "-v0")
         django_run(env, "-m", "linli.cli", "createcachetable")
-        django_run(env, "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()", str(template))
+        django_run(
+            env,
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()",
+            str(template),
+        )
     return template
 
 
@@ -92,7 +101,12 @@ def run(mode: str, only: set[str]) -> list[Result]:
         b0 = [Result(**item) for item in json.loads(output.strip().splitlines()[-1])]
         if "B0" in only:
             results.extend(b0)
-        django_run(env, "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()", str(candidate))
+        django_run(
+            env,
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()",
+            str(candidate),
+        )
         candidate.replace(dataset)
     env = environment(dataset, workspace / "data")
     seconds = 15.0 if mode == "full" else 5.0
@@ -128,7 +142,9 @@ def main() -> None:
     json_path, md_path = write(results, mode=mode)
     print()
     print(markdown_table(results))
-    print(f"{len(results)} results in {time.perf_counter() - started:.0f} s → {json_path.relative_to(ROOT)}, {md_path.relative_to(ROOT)}")
+    print(
+        f"{len(results)} results in {time.perf_counter() - started:.0f} s → {json_path.relative_to(ROOT)}, {md_path.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":

@@ -60,8 +60,17 @@ def generate(scale: Scale, seed: int = SEED) -> dict[str, list[Any]]:
         area_id = next_id[0]
         next_id[0] += 1
         path = f"{parent.path if parent else '/'}{area_id}/"
-        area = Area(id=area_id, kind=kind, code=code, name=name, parent=parent, path=path,
-                    depth=(parent.depth + 1) if parent else 0, created_at=now, updated_at=now)
+        area = Area(
+            id=area_id,
+            kind=kind,
+            code=code,
+            name=name,
+            parent=parent,
+            path=path,
+            depth=(parent.depth + 1) if parent else 0,
+            created_at=now,
+            updated_at=now,
+        )
         areas.append(area)
         return area
 
@@ -69,11 +78,15 @@ def generate(scale: Scale, seed: int = SEED) -> dict[str, list[Any]]:
     street = add(AreaKind.STREET, "001", "望京街道", district)
     dwellings: list[Area] = []
     for c in range(scale.communities):
-        community = add(AreaKind.COMMUNITY, f"{c + 1:03d}", f"{fake.last_name()}家{['园', '里', '坊', '苑'][c % 4]}社区", street)
+        community = add(
+            AreaKind.COMMUNITY, f"{c + 1:03d}", f"{fake.last_name()}家{['园', '里', '坊', '苑'][c % 4]}社区", street
+        )
         for g in range(scale.grids_per_community):
             grid = add(AreaKind.GRID, f"{g + 1:02d}", f"{community.name}第{g + 1}网格", community)
             for e in range(scale.estates_per_grid):
-                estate = add(AreaKind.ESTATE, f"{e + 1:02d}", f"{fake.street_name()}{['小区', '花园', '家园'][e % 3]}", grid)
+                estate = add(
+                    AreaKind.ESTATE, f"{e + 1:02d}", f"{fake.street_name()}{['小区', '花园', '家园'][e % 3]}", grid
+                )
                 for b in range(scale.buildings_per_estate):
                     building = add(AreaKind.BUILDING, f"{b + 1}", f"{b + 1}号楼", estate)
                     for u in range(scale.units_per_building):
@@ -92,16 +105,31 @@ def generate(scale: Scale, seed: int = SEED) -> dict[str, list[Any]]:
         first17 = f"110105{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
         id_number = first17 + id_number_check_character(first17)
         user = User(
-            id=user_id, username=f"r{user_id:07d}", kind=AccountKind.RESIDENT, display_name=fake.name(),
-            phone=phone, phone_index=phone_index(phone), id_number=id_number,
-            id_number_index=blind_index(id_number, purpose="id_number"), password="!", date_joined=now,
+            id=user_id,
+            username=f"r{user_id:07d}",
+            kind=AccountKind.RESIDENT,
+            display_name=fake.name(),
+            phone=phone,
+            phone_index=phone_index(phone),
+            id_number=id_number,
+            id_number_index=blind_index(id_number, purpose="id_number"),
+            password="!",
+            date_joined=now,
         )
         residents.append(user)
         dwelling = dwellings[index % len(dwellings)]
-        links.append(DwellingLink(
-            id=user_id, user_id=user_id, dwelling_id=dwelling.id, area_path=dwelling.path,
-            status=DwellingLinkStatus.VERIFIED, method=DwellingLinkMethod.STAFF, created_at=now, decided_at=now,
-        ))
+        links.append(
+            DwellingLink(
+                id=user_id,
+                user_id=user_id,
+                dwelling_id=dwelling.id,
+                area_path=dwelling.path,
+                status=DwellingLinkStatus.VERIFIED,
+                method=DwellingLinkMethod.STAFF,
+                created_at=now,
+                decided_at=now,
+            )
+        )
     return {"areas": areas, "users": residents, "links": links}
 
 
@@ -112,8 +140,7 @@ def _prepared_rows(objects: list[Any], connection: Any) -> tuple[str, list[tuple
     marks = ", ".join("?" for _ in fields)
     sql = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})'
     rows = [
-        tuple(field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields)
-        for obj in objects
+        tuple(field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields) for obj in objects
     ]
     return sql, rows
 
@@ -154,8 +181,14 @@ def run_b0(scale: Scale, workspace: Path, template: Path, dataset: Path) -> list
     rows_total = sum(counts.values())
     return [
         Result(
-            benchmark="B0", name="build the data set", unit="s", ours=ours_seconds, baseline=baseline_seconds,
-            target="≤ 2.0×", higher_is_better=False, limit=2.0,
+            benchmark="B0",
+            name="build the data set",
+            unit="s",
+            ours=ours_seconds,
+            baseline=baseline_seconds,
+            target="≤ 2.0×",
+            higher_is_better=False,
+            limit=2.0,
             details={**counts, "rows_per_s_ours": round(rows_total / ours_seconds)},
         )
     ]

@@ -91,4 +91,4 @@ def markdown_table(results: list[Result]) -> str:
         for r in results
         if r.details
     ]
-    return "\n".join(lines + [""] + notes + extra) + "\n"
+    return "\n".join([*lines, "", *notes, *extra]) + "\n"

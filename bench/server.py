@@ -13,9 +13,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psutil
 
@@ -41,16 +42,29 @@ def pin(core: int) -> None:
 def granian_server(env: dict[str, str]) -> Iterator[tuple[int, psutil.Process]]:
     port = free_port()
     command = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", "1", "--no-ws", "--log-level", "error", "linli.wsgi:application",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-ws",
+        "--log-level",
+        "error",
+        "linli.wsgi:application",
     ]
     full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-    process = subprocess.Popen(command, env=full_env, cwd=ROOT, preexec_fn=lambda: pin(0))  # noqa: PLW1509
+    process = subprocess.Popen(command, env=full_env, cwd=ROOT, preexec_fn=lambda: pin(0))
     try:
         deadline = time.time() + 60
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello", timeout=2).read()  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello", timeout=2).read()
                 break
             except OSError:
                 if process.poll() is not None or time.time() > deadline:
@@ -94,7 +108,9 @@ def peak_rss_mb(process: psutil.Process) -> float:
     return max(peaks) if peaks else 0.0
 
 
-def measure(port: int, server: psutil.Process, path: str, *, seconds: float, cookie: str = "") -> tuple[LoadResult, float]:
+def measure(
+    port: int, server: psutil.Process, path: str, *, seconds: float, cookie: str = ""
+) -> tuple[LoadResult, float]:
     run_load("127.0.0.1", port, path, clients=8, seconds=min(1.0, seconds / 4), cookie=cookie)  # warm-up
     cpu_before, wall_before = _cpu_seconds(server), time.perf_counter()
     result = run_load("127.0.0.1", port, path, clients=32, seconds=seconds, cookie=cookie)
@@ -112,27 +128,49 @@ def run_b1_b9(env: dict[str, str], pages: dict[str, tuple[str, str, float]], *, 
         hello_peak = peak_rss_mb(server)
     void = ""
     if hello_cpu < SATURATION_THRESHOLD:
-        void = (f"the load generator could not saturate the server core during the hello baseline "
-                f"(server CPU {hello_cpu:.0%}); the ratio is a lower bound")
+        void = (
+            f"the load generator could not saturate the server core during the hello baseline "
+            f"(server CPU {hello_cpu:.0%}); the ratio is a lower bound"
+        )
     with granian_server(env) as (port, server):
         for name, (path, cookie, target) in pages.items():
             result, cpu = measure(port, server, path, seconds=seconds, cookie=cookie)
             if result.errors or not result.requests:
                 raise RuntimeError(f"B1 {name}: {result.errors} errors, statuses {result.statuses}")
             summary = result.summary()
-            results.append(Result(
-                benchmark="B1", name=f"{name} pages/s", unit="req/s", ours=result.throughput,
-                baseline=hello.throughput, target=f"≥ {target}× hello, p95 < 100 ms", higher_is_better=True,
-                limit=target, void=void,
-                details={**{f"ours_{k}": v for k, v in summary.items()}, "server_cpu": round(cpu, 2),
-                         "hello_p95_ms": hello.summary()["p95_ms"], "hello_server_cpu": round(hello_cpu, 2)},
-            ))
+            results.append(
+                Result(
+                    benchmark="B1",
+                    name=f"{name} pages/s",
+                    unit="req/s",
+                    ours=result.throughput,
+                    baseline=hello.throughput,
+                    target=f"≥ {target}× hello, p95 < 100 ms",
+                    higher_is_better=True,
+                    limit=target,
+                    void=void,
+                    details={
+                        **{f"ours_{k}": v for k, v in summary.items()},
+                        "server_cpu": round(cpu, 2),
+                        "hello_p95_ms": hello.summary()["p95_ms"],
+                        "hello_server_cpu": round(hello_cpu, 2),
+                    },
+                )
+            )
         ours_peak = peak_rss_mb(server)
-    results.append(Result(
-        benchmark="B9", name="peak memory per web worker", unit="MB", ours=ours_peak, baseline=hello_peak,
-        target="≤ 1.5×", higher_is_better=False, limit=1.5,
-        details={"pages_served": ", ".join(pages)},
-    ))
+    results.append(
+        Result(
+            benchmark="B9",
+            name="peak memory per web worker",
+            unit="MB",
+            ours=ours_peak,
+            baseline=hello_peak,
+            target="≤ 1.5×",
+            higher_is_better=False,
+            limit=1.5,
+            details={"pages_served": ", ".join(pages)},
+        )
+    )
     return results
 
 
@@ -148,10 +186,19 @@ def job_peak_mb(env: dict[str, str], job: str) -> float:
 def run_b9_jobs(env: dict[str, str]) -> list[Result]:
     ours = job_peak_mb(env, "deliver")
     baseline = job_peak_mb(env, "noop")
-    return [Result(
-        benchmark="B9", name="peak memory per job", unit="MB", ours=ours, baseline=baseline,
-        target="≤ 1.5×", higher_is_better=False, limit=1.5, details={"job": "notification delivery vs no-op"},
-    )]
+    return [
+        Result(
+            benchmark="B9",
+            name="peak memory per job",
+            unit="MB",
+            ours=ours,
+            baseline=baseline,
+            target="≤ 1.5×",
+            higher_is_better=False,
+            limit=1.5,
+            details={"job": "notification delivery vs no-op"},
+        )
+    ]
 
 
 def session_cookie_for_staff(details: dict[str, Any]) -> str:
@@ -173,7 +220,9 @@ def session_cookie_for_staff(details: dict[str, Any]) -> str:
     user.password_changed_at = timezone.now()
     user.save()
     RoleAssignment.objects.get_or_create(user=user, role="street_officer", area=street, revoked_at=None)
-    device, _ = StaffTOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "TOTP", "encrypted_key": "00" * 20})
+    device, _ = StaffTOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "TOTP", "encrypted_key": "00" * 20}
+    )
     record = UserSession.objects.create(user=user)
     store = SessionStore()
     store["_auth_user_id"] = str(user.pk)

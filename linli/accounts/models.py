@@ -48,11 +48,11 @@ ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMI
 
 
 class UserManager(BaseUserManager["User"]):
-    def get_by_natural_key(self, username: str | None) -> "User":
+    def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username=username)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     username = models.CharField(_("username"), max_length=64, unique=True)
     kind = models.CharField(max_length=10, choices=AccountKind.choices, default=AccountKind.RESIDENT)
     display_name = models.CharField(_("name"), max_length=64, blank=True)
@@ -75,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         ordering = ["id"]
@@ -93,7 +93,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class ActiveRoleQuerySet(models.QuerySet["RoleAssignment"]):
-    def active(self) -> "ActiveRoleQuerySet":
+    def active(self) -> ActiveRoleQuerySet:
         return self.filter(revoked_at__isnull=True)
 
 
@@ -163,6 +163,9 @@ class DwellingLink(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.dwelling_id} ({self.status})"
+
 
 class VerificationLetter(models.Model):
     """A one-time code printed on a letter delivered to a dwelling by the community."""
@@ -178,6 +181,9 @@ class VerificationLetter(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"letter for {self.dwelling_id}"
+
 
 class LoginCode(models.Model):
     phone_index = models.CharField(max_length=64, db_index=True)
@@ -189,6 +195,9 @@ class LoginCode(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"login code {self.pk}"
 
 
 class UserSession(models.Model):
@@ -204,6 +213,9 @@ class UserSession(models.Model):
     class Meta:
         ordering = ["-last_activity_at"]
         indexes = [models.Index(fields=["user", "ended_at"], name="session_user_open_idx")]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"
 
 
 class StaffTOTPDevice(ThrottlingMixin, Device):
@@ -264,3 +276,6 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (lnl_{self.prefix}_…)"

@@ -32,7 +32,10 @@ def integrity_check(path: Path) -> str:
 def table_counts_sqlite(path: Path) -> dict[str, int]:
     probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = [row[0] for row in probe.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            row[0]
+            for row in probe.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        ]
         return {table: int(probe.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]) for table in tables}  # noqa: S608
     finally:
         probe.close()
@@ -93,6 +96,8 @@ def restore(source: Path) -> None:
     if connection.vendor == "postgresql":
         arguments, env = _pg_environment(connection.settings_dict)
         connection.close()
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", *arguments, str(source)], check=True, env=env)
+        subprocess.run(
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", *arguments, str(source)], check=True, env=env
+        )
         return
     raise BackupError(f"restore is not supported for {connection.vendor}")

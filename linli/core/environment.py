@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-DEVELOPMENT_SECRET_PREFIX = "linli-development-"
+DEVELOPMENT_SECRET_PREFIX = "linli-development-"  # noqa: S105 - a marker, not a secret
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
 MINIMUM_AUDIT_RETENTION_DAYS = 184
 

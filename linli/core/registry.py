@@ -73,9 +73,6 @@ def modules() -> list[ModuleManifest]:
 
 def navigation(audience: Audience) -> list[NavigationEntry]:
     entries = [
-        entry
-        for module in _modules.values()
-        for entry in module.navigation
-        if entry.audience in (audience, "any")
+        entry for module in _modules.values() for entry in module.navigation if entry.audience in (audience, "any")
     ]
     return sorted(entries, key=lambda entry: entry.order)

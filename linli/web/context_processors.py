@@ -15,7 +15,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     elderly = bool(getattr(request, "elderly_mode", False))
     entries: list[dict[str, Any]] = []
-    audience = None
+    audience: registry.Audience | None = None
     if user is not None and user.is_authenticated:
         audience = "staff" if user.kind == "staff" else "resident"
         for entry in registry.navigation(audience):
@@ -28,7 +28,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             except NoReverseMatch:
                 continue
             entries.append(
-                {"url": url, "label": entry.label, "icon": entry.icon, "current": request.path.startswith(url) and url != "/"}
+                {
+                    "url": url,
+                    "label": entry.label,
+                    "icon": entry.icon,
+                    "current": request.path.startswith(url) and url != "/",
+                }
             )
     unread = 0
     if user is not None and user.is_authenticated:

@@ -18,7 +18,6 @@ from django.test import Client
 from linli import testing
 from linli.accounts.models import StaffTOTPDevice, User
 
-
 STAFF_LOGIN_URL = "/accounts/staff-login/"
 SECOND_FACTOR_URL = "/accounts/second-factor/"
 RESIDENT_LOGIN_URL = "/accounts/login/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from linli.accounts.actions.preferences import do_update_preferences
 from linli.accounts.actions.sessions import do_end_session, do_logout_everywhere
 from linli.accounts.decorators import public, signed_in
 from linli.accounts.forms import PreferencesForm
-from linli.accounts.models import UserSession
+from linli.accounts.models import RoleAssignment, User, UserSession
 from linli.accounts.scoping import grants
 from linli.accounts.views.login import _safe_next
 from linli.privacy.masking import mask_email, mask_phone
@@ -24,16 +25,18 @@ ONE_YEAR = 365 * 24 * 3600
 
 @signed_in
 def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)
     sessions = UserSession.objects.filter(user=user, ended_at__isnull=True).order_by("-last_activity_at")[:20]
     current = getattr(request, "linli_session", None)
     context = {
-        "masked_phone": mask_phone(user.phone),  # type: ignore[union-attr]
-        "masked_email": mask_email(user.email),  # type: ignore[union-attr]
+        "masked_phone": mask_phone(user.phone),
+        "masked_email": mask_email(user.email),
         "sessions": sessions,
         "current_session_id": current.id if current else None,
         "grants": grants(user),
-        "roles": user.roles.active().select_related("area", "department") if user.kind == "staff" else [],  # type: ignore[union-attr]
+        "roles": RoleAssignment.objects.active().filter(user=user).select_related("area", "department")
+        if user.kind == "staff"
+        else [],
     }
     return render(request, "accounts/account.html", context)
 
@@ -41,7 +44,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @signed_in
 @require_POST
 def end_session(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    record = UserSession.objects.filter(id=session_id, user=request.user, ended_at__isnull=True).first()
+    record = UserSession.objects.filter(id=session_id, user=cast(User, request.user), ended_at__isnull=True).first()
     if record is None:
         raise Http404
     do_end_session(record, reason="ended_by_user", acting_user=request.user)
@@ -79,7 +82,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if "language" in changes:
         response.set_cookie("linli_language", str(changes["language"]), max_age=ONE_YEAR, samesite="Lax", httponly=True)
     if "elderly_mode" in changes:
-        response.set_cookie("linli_elderly", "1" if changes["elderly_mode"] else "0", max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(
+            "linli_elderly", "1" if changes["elderly_mode"] else "0", max_age=ONE_YEAR, samesite="Lax", httponly=True
+        )
     if request.user.is_authenticated:
         do_update_preferences(request.user, **changes)  # type: ignore[arg-type]
     return response

@@ -23,7 +23,9 @@ def linli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.Co
     env = {**os.environ, "LINLI_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "linli.settings"}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, input=stdin, check=False, timeout=300)
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, input=stdin, check=False, timeout=300
+    )
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the SQLite drill runs in the SQLite pass")

@@ -51,7 +51,9 @@ def residents(tree: testing.Tree) -> list[Any]:
         user.save()
         dwelling = [tree.dwelling_a1, tree.dwelling_a2, tree.dwelling_b1][index]
         DwellingLink.objects.create(
-            user=user, dwelling=dwelling, area_path=dwelling.path,
+            user=user,
+            dwelling=dwelling,
+            area_path=dwelling.path,
             status=DwellingLinkStatus.PENDING if index == 0 else DwellingLinkStatus.VERIFIED,
         )
         created.append(user)
@@ -90,8 +92,11 @@ def api_get_paths(client: Client) -> list[str]:
     if response.status_code != 200:
         return []
     paths = response.json().get("paths", {})
-    return [f"/api/v1{path}" if not path.startswith("/api/") else path
-            for path, operations in paths.items() if "get" in operations and "{" not in path]
+    return [
+        f"/api/v1{path}" if not path.startswith("/api/") else path
+        for path, operations in paths.items()
+        if "get" in operations and "{" not in path
+    ]
 
 
 ROLE_CASES = [
@@ -108,12 +113,14 @@ ROLE_CASES = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("role", "area_name"), ROLE_CASES)
-def test_no_full_personal_data_anywhere_for_staff(role: str, area_name: str, tree: testing.Tree, residents: list[Any], caplog: pytest.LogCaptureFixture) -> None:
+def test_no_full_personal_data_anywhere_for_staff(
+    role: str, area_name: str, tree: testing.Tree, residents: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     department = tree.department if role == Role.DEPARTMENT_OFFICER else None
     staff = testing.make_staff(role, getattr(tree, area_name), department=department)
     client = testing.client_for(staff)
-    seen = crawl(client, ["/", "/workbench/", "/accounts/", "/notifications/"] + api_get_paths(client))
+    seen = crawl(client, ["/", "/workbench/", "/accounts/", "/notifications/", *api_get_paths(client)])
     assert len(seen) >= 4
     assert any(status == 200 for status in seen.values())
     _assert_logs_and_audit_clean(caplog)
@@ -123,7 +130,7 @@ def test_no_full_personal_data_anywhere_for_staff(role: str, area_name: str, tre
 def test_no_full_personal_data_for_residents(residents: list[Any], caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     client = testing.client_for(residents[1])
-    seen = crawl(client, ["/", "/home/", "/accounts/", "/notifications/"] + api_get_paths(client))
+    seen = crawl(client, ["/", "/home/", "/accounts/", "/notifications/", *api_get_paths(client)])
     assert any(status == 200 for status in seen.values())
     _assert_logs_and_audit_clean(caplog)
 

@@ -40,8 +40,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Linli is serving at http://{host}:{port}/  (Ctrl+C stops)")
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
-                "--workers", str(options["workers"]), "--no-ws", "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                str(options["workers"]),
+                "--no-ws",
+                "--log-level",
+                "warning",
                 "linli.wsgi:application",
             ]
         )
