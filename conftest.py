@@ -14,7 +14,8 @@ def _isolated_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     from django.core.cache import cache
     from huey.contrib.djhuey import HUEY
 
-    cache.clear()  # rate-limit counters must not leak between tests (a Redis cache outlives them)
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()  # rate-limit counters must not leak between tests (the database cache rolls back)
 
     settings.LINLI_SMS_OUTBOX = tmp_path / "sms-outbox.jsonl"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
