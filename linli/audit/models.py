@@ -1,10 +1,22 @@
-"""Audit events. Rows are never updated or deleted: the model refuses it and database triggers
-(created in migration 0002) refuse it for raw SQL too. Each row's ``hash`` is SHA-256 over the
-previous row's hash and this row's canonical content, so an edit anywhere breaks the chain from
-that row on, and ``linli audit verify`` names the first broken row."""
+"""Audit events (审计日志, SECURITY.md C1–C6).
+
+Rows are never updated or deleted: the model refuses it and database triggers (created in
+migration 0002) refuse it for raw SQL too. Each row's ``hash`` is SHA-256 over the previous row's
+hash and this row's canonical content, so an edit anywhere breaks the chain from that row on, and
+``linli audit verify`` names the first broken row.
+
+Retention (C6): rows are kept for at least ``settings.LINLI_AUDIT_RETENTION_DAYS`` days, which the
+settings refuse to set below 184 (Cybersecurity Law art. 21: network logs kept at least six
+months; see ``linli.core.environment.check_production_safety``). The application never deletes
+audit rows — there is no purge job and the triggers refuse deletion. Archiving rows older than the
+retention period is an operator's decision, taken outside the application (export, then a
+database-administrator procedure that drops the triggers), and it is itself detected by
+``linli audit verify`` as missing rows unless the chain is re-anchored.
+"""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from typing import Any
@@ -46,6 +58,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["actor", "-id"], name="audit_actor_idx"),
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor_label", "-id"], name="audit_actor_label_idx"),
         ]
 
     def __str__(self) -> str:
@@ -60,9 +73,12 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events are append-only")
 
     def canonical_content(self) -> bytes:
+        """The row's content as canonical JSON: sorted keys, no whitespace, UTF-8. Stable across
+        SQLite and PostgreSQL (``detail`` holds only strings, integers, booleans, lists and
+        objects; ``record_event`` turns anything else into a string)."""
         content = {
             "id": self.pk,
-            "created_at": self.created_at.isoformat(),
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
             "actor_id": self.actor_id,
             "actor_label": self.actor_label,
             "actor_role": self.actor_role,
@@ -79,6 +95,7 @@ class AuditEvent(models.Model):
         return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
     def compute_hash(self) -> str:
+        """SHA-256 over the previous row's hash followed by this row's canonical content."""
         return hashlib.sha256(self.previous_hash.encode() + self.canonical_content()).hexdigest()
 
 
@@ -89,3 +106,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"chain head at #{self.last_event_id}"

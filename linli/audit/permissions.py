@@ -1,4 +1,5 @@
-"""Audit rules: only the audit administrator reads audit events (separation of duties, B5)."""
+"""Audit rules: only the audit administrator (审计管理员) reads and exports audit events; the
+system and security administrators cannot (separation of duties, 三员分立, SECURITY.md B5)."""
 
 import rules
 
@@ -7,3 +8,4 @@ from linli.accounts.permissions import holds_role
 
 is_audit_admin = holds_role("is_audit_admin", frozenset({Role.AUDIT_ADMIN}))
 rules.add_perm("audit.view_events", is_audit_admin)
+rules.add_perm("audit.export_events", is_audit_admin)

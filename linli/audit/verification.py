@@ -1,11 +1,18 @@
-"""Verifying the audit chain (``linli audit verify``)."""
+"""Verifying the audit chain (``linli audit verify``, SECURITY.md C4).
+
+The walk goes through every event in id order, in batches, and stops at the first row that is
+missing, unreadable, linked to the wrong predecessor or whose content no longer matches its hash.
+The chain head (the last id and hash recorded by ``record_event``) catches rows removed from the
+end. The append-only triggers are checked separately: their absence is itself a finding."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
+from linli.audit import triggers
 from linli.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
@@ -17,41 +24,77 @@ class VerificationResult:
     reason: str = ""
 
 
+class _Unreadable(Exception):
+    def __init__(self, event_id: int) -> None:
+        super().__init__(event_id)
+        self.event_id = event_id
+
+
+def _events(batch_size: int) -> Iterator[AuditEvent]:
+    """Every event in id order. A row whose stored content cannot even be decoded (hand-edited
+    JSON, say) raises ``_Unreadable`` naming it."""
+    last_id = 0
+    while True:
+        batch = AuditEvent.objects.filter(id__gt=last_id).order_by("id")
+        try:
+            events = list(batch[:batch_size])
+        except (ValueError, TypeError, DatabaseError):
+            events = []
+            for event_id in batch.values_list("id", flat=True)[:batch_size]:
+                try:
+                    events.append(AuditEvent.objects.get(id=event_id))
+                except (ValueError, TypeError, DatabaseError):
+                    raise _Unreadable(event_id) from None
+        if not events:
+            return
+        yield from events
+        last_id = events[-1].id
+
+
 def verify_chain(batch_size: int = 5000) -> VerificationResult:
-    """Walk every event in id order; report the first row whose hash, link or position is wrong."""
+    """Walk every event in id order; report the first row whose position, link or hash is wrong."""
     expected_previous = GENESIS_HASH
     expected_id = 1
     checked = 0
-    last_id = 0
-    while True:
-        events = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not events:
-            break
-        for event in events:
+    try:
+        for event in _events(batch_size):
             if event.id != expected_id:
-                return VerificationResult(False, checked, expected_id, f"row {expected_id} is missing")
+                return VerificationResult(False, checked, expected_id, f"event {expected_id} is missing")
             if event.previous_hash != expected_previous:
-                return VerificationResult(False, checked, event.id, "link to the previous row is broken")
-            if event.compute_hash() != event.hash:
-                return VerificationResult(False, checked, event.id, "content does not match its hash")
+                return VerificationResult(False, checked, event.id, "its link to the previous event is broken")
+            try:
+                actual = event.compute_hash()
+            except (AttributeError, TypeError, ValueError):
+                raise _Unreadable(event.id) from None
+            if actual != event.hash:
+                return VerificationResult(False, checked, event.id, "its content does not match its hash")
             expected_previous = event.hash
             expected_id += 1
             checked += 1
-        last_id = events[-1].id
+    except _Unreadable as unreadable:
+        return VerificationResult(False, checked, unreadable.event_id, "its stored content cannot be read")
     head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and (head.last_event_id != checked or head.last_hash != expected_previous):
-        return VerificationResult(False, checked, head.last_event_id, "rows after the last one are missing")
+    if head is None:
+        if checked:
+            return VerificationResult(False, checked, checked, "the chain head is missing")
+        return VerificationResult(True, 0)
+    if head.last_event_id > checked:
+        return VerificationResult(
+            False, checked, checked + 1, f"event {checked + 1} is missing (the chain ends at {head.last_event_id})"
+        )
+    if head.last_event_id < checked:
+        return VerificationResult(
+            False, checked, head.last_event_id + 1, "it was added outside the chain (after the recorded last event)"
+        )
+    if head.last_hash != expected_previous:
+        return VerificationResult(False, checked, checked, "the last event does not match the recorded chain head")
     return VerificationResult(True, checked)
 
 
+def missing_triggers() -> list[str]:
+    """Names of the append-only triggers that are absent (or, on PostgreSQL, disabled)."""
+    return triggers.missing(connection)
+
+
 def append_only_triggers_present() -> bool:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'audit_event_no_%'"
-            )
-        else:
-            cursor.execute(
-                "SELECT count(*) FROM information_schema.triggers WHERE trigger_name LIKE 'audit_event_no_%%'"
-            )
-        return int(cursor.fetchone()[0]) >= 2
+    return not missing_triggers()

@@ -50,10 +50,12 @@ def decrypt(stored: str, *, context: str) -> str:
     if not separator:
         raise DecryptionError("value is not in encrypted form")
     try:
-        raw = base64.urlsafe_b64decode(body.encode())
+        raw = base64.b64decode(body.encode(), altchars=b"-_", validate=True)
+        if len(raw) < NONCE_BYTES + 16:
+            raise ValueError("too short")
         nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
         return AESGCM(_key(key_id)).decrypt(nonce, sealed, context.encode()).decode("utf-8")
-    except (InvalidTag, ValueError) as error:
+    except (InvalidTag, ValueError, UnicodeError) as error:
         raise DecryptionError("ciphertext failed authentication") from error
 
 

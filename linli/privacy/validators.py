@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +23,11 @@ PROVINCE_CODES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
     "65", "71", "81", "82",
-}
+}  # fmt: skip
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+PHONE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def id_number_check_character(first17: str) -> str:
@@ -35,13 +36,14 @@ def id_number_check_character(first17: str) -> str:
 
 
 def normalise_id_number(value: str) -> str:
-    return value.strip().upper().replace(" ", "")
+    """Full-width characters folded (``１１０…``), spaces removed, ``x`` upper-cased."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
 def validate_id_number(value: str, *, today: datetime.date | None = None) -> str:
     """Return the normalised number or raise ValidationError with a code."""
     number = normalise_id_number(value)
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="id_format")
     if number[:2] not in PROVINCE_CODES:
         raise ValidationError(_("The ID number's region code is not a known province."), code="id_region")
@@ -67,7 +69,8 @@ def uscc_check_character(first17: str) -> str:
 
 
 def validate_social_credit_code(value: str) -> str:
-    code = value.strip().upper()
+    """Return the normalised code or raise ValidationError with a code."""
+    code = re.sub(r"\s", "", unicodedata.normalize("NFKC", value or "")).upper()
     if not USCC_PATTERN.fullmatch(code):
         raise ValidationError(_("A unified social credit code has 18 characters."), code="uscc_format")
     if uscc_check_character(code[:17]) != code[17]:
@@ -76,7 +79,8 @@ def validate_social_credit_code(value: str) -> str:
 
 
 def normalise_phone(value: str) -> str:
-    phone = re.sub(r"[\s-]", "", value or "")
+    """``+86 138-1234-5678``, ``0086 13812345678`` and full-width digits all become ``13812345678``."""
+    phone = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", value or ""))
     if phone.startswith("+86"):
         phone = phone[3:]
     elif phone.startswith("0086"):
