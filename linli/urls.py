@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("linli.web.urls")),
     path("accounts/", include("linli.accounts.urls")),
+    path("accounts/tokens/", include("linli.accounts.urls_tokens")),
     path("dev/sms/", include("linli.notify.urls_demo")),
     path("dev/", include("linli.demo.urls")),
     path("residents/", include("linli.accounts.urls_residents")),

@@ -30,6 +30,7 @@ from linli.accounts.tests.conftest import (
 )
 from linli.accounts.views.login import PENDING_PHONE_KEY
 from linli.audit.models import AuditEvent
+from linli.privacy import crypto
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 WRONG = "Wrong-Guess-123!"
@@ -197,7 +198,7 @@ def test_a_code_is_single_use(request_code):  # type: ignore[no-untyped-def]
 
     replay = new_client()
     session = replay.session
-    session[PENDING_PHONE_KEY] = PHONE
+    session[PENDING_PHONE_KEY] = crypto.encrypt(PHONE, context=PENDING_PHONE_KEY)
     session.save()
     response = replay.post(RESIDENT_LOGIN_URL, {"code": code})
     assert response.status_code == 422

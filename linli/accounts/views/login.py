@@ -21,6 +21,7 @@ from linli.accounts.decorators import allows_expired_password, public, signed_in
 from linli.accounts.forms import ChangePasswordForm, CodeForm, PasswordLoginForm, PhoneForm, ReauthenticateForm
 from linli.accounts.passwords import password_expired
 from linli.core.errors import LinliError
+from linli.privacy import crypto
 from linli.privacy.masking import mask_phone
 
 PENDING_PHONE_KEY = "linli_pending_login_phone"
@@ -33,11 +34,22 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     return default
 
 
+def _pending_phone(request: HttpRequest) -> str | None:
+    stored = request.session.get(PENDING_PHONE_KEY)
+    if not stored:
+        return None
+    try:
+        return crypto.decrypt(stored, context=PENDING_PHONE_KEY)
+    except crypto.DecryptionError:
+        request.session.pop(PENDING_PHONE_KEY, None)
+        return None
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def resident_login(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number; step 2 (same page): the code sent to it."""
-    phone = request.session.get(PENDING_PHONE_KEY)
+    phone = _pending_phone(request)
     phone_form = PhoneForm(request.POST if request.method == "POST" and "phone" in request.POST else None)
     code_form = CodeForm(request.POST if request.method == "POST" and "code" in request.POST else None)
     status = 200
@@ -49,7 +61,10 @@ def resident_login(request: HttpRequest) -> HttpResponse:
                 phone_form.add_error("phone", str(error.message))
                 status = error.status
             else:
-                request.session[PENDING_PHONE_KEY] = phone_form.cleaned_data["phone"]
+                # The session row is readable base64 JSON: keep the number encrypted there too.
+                request.session[PENDING_PHONE_KEY] = crypto.encrypt(
+                    phone_form.cleaned_data["phone"], context=PENDING_PHONE_KEY
+                )
                 return redirect(f"{request.path}?next={_safe_next(request)}")
         else:
             status = 422
@@ -95,7 +110,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                login_actions.do_login_with_password(request, form.cleaned_data["username"], form.cleaned_data["password"])
+                login_actions.do_login_with_password(
+                    request, form.cleaned_data["username"], form.cleaned_data["password"]
+                )
             except LinliError as error:
                 form.add_error(None, str(error.message))
                 status = error.status
@@ -103,18 +120,26 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 return redirect(f"/accounts/second-factor/?next={_safe_next(request, '/workbench/')}")
         else:
             status = 422
-    return render(request, "accounts/staff_login.html", {"form": form, "next": _safe_next(request, "/workbench/")}, status=status)
+    return render(
+        request, "accounts/staff_login.html", {"form": form, "next": _safe_next(request, "/workbench/")}, status=status
+    )
 
 
 def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+    *args: Any,
+    **kwargs: Any,
 ) -> HttpResponse:
     """django-axes calls this when a locked account name is tried: the same answer whether the
     account exists or not. (axes 8 passes the original response as the second argument.)"""
     form = PasswordLoginForm(request.POST or None)
     form.is_valid()
     form.add_error(None, _("Too many failed attempts. Try again in 30 minutes."))
-    return render(request, "accounts/staff_login.html", {"form": form, "next": _safe_next(request, "/workbench/")}, status=429)
+    return render(
+        request, "accounts/staff_login.html", {"form": form, "next": _safe_next(request, "/workbench/")}, status=429
+    )
 
 
 @staff_second_factor_pending
@@ -171,7 +196,9 @@ def _otpauth_uri(username: str, hex_key: str) -> str:
 
     issuer = settings.OTP_TOTP_ISSUER
     label = quote(f"{issuer}:{username}")
-    return f"otpauth://totp/{label}?{urlencode({'secret': _base32(hex_key), 'issuer': issuer, 'digits': 6, 'period': 30})}"
+    return (
+        f"otpauth://totp/{label}?{urlencode({'secret': _base32(hex_key), 'issuer': issuer, 'digits': 6, 'period': 30})}"
+    )
 
 
 @public
@@ -202,7 +229,9 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             if user.kind == "staff":  # type: ignore[union-attr]
-                ok = login_actions.do_reauthenticate_staff(request, user, form.cleaned_data["password"], form.cleaned_data["code"])  # type: ignore[arg-type]
+                ok = login_actions.do_reauthenticate_staff(
+                    request, user, form.cleaned_data["password"], form.cleaned_data["code"]
+                )  # type: ignore[arg-type]
             else:
                 ok = login_actions.do_reauthenticate_resident(request, user, form.cleaned_data["code"])  # type: ignore[arg-type]
             if ok:
@@ -223,7 +252,9 @@ def change_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                login_actions.do_change_password(request, request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"])  # type: ignore[arg-type]
+                login_actions.do_change_password(
+                    request, request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"]
+                )  # type: ignore[arg-type]
             except LinliError as error:
                 form.add_error(error.field, str(error.message))
                 status = error.status

@@ -1,0 +1,1 @@
+"""One router module per domain app; each is thin: parse, call one selector or action, render."""
