@@ -135,6 +135,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "linli_cache",
+            # Rate-limit counters live here: the default cap of 300 entries would evict them.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 

@@ -16,15 +16,16 @@ def _key(scope: str, identity: str, window_seconds: int) -> str:
 
 
 def hit(scope: str, identity: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one event; return False when the limit for this window is exceeded."""
+    """Count one event; return False when the limit for this window is exceeded. Increments first
+    (the common case: the counter exists), creating the counter only when it is missing."""
     key = _key(scope, identity, window_seconds)
-    if cache.add(key, 1, timeout=window_seconds):
-        return True
     try:
         count = cache.incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=window_seconds)
-        count = 1
+        if cache.add(key, 1, timeout=window_seconds):
+            count = 1
+        else:  # another process created it in between
+            count = cache.incr(key)
     return count <= limit
 
 

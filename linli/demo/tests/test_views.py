@@ -42,7 +42,9 @@ def test_not_found_without_demo_mode(demo_street, settings, url) -> None:  # typ
 
 @time_machine.travel(FROZEN, tick=False)
 def test_page_lists_every_demo_staff_account_with_its_current_code(demo_street) -> None:  # type: ignore[no-untyped-def]
-    response = Client().get("/dev/authenticator/")
+    client = Client()
+    client.cookies["linli_language"] = "en"
+    response = client.get("/dev/authenticator/")
     assert response.status_code == 200
     html = response.content.decode()
     codes = codes_on_page(html)
