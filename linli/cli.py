@@ -1,10 +1,10 @@
 """The ``linli`` console command for operators: a thin front over Django management commands.
 
-    linli serve [--port N]        job worker + web server (granian)
-    linli demo --scale small      load the demo street (idempotent)
-    linli audit verify            check the audit hash chain
-    linli privacy rotate-keys     re-encrypt personal data under the current key
-    linli <any manage.py command>
+linli serve [--port N]        job worker + web server (granian)
+linli demo --scale small      load the demo street (idempotent)
+linli audit verify            check the audit hash chain
+linli privacy rotate-keys     re-encrypt personal data under the current key
+linli <any manage.py command>
 """
 
 from __future__ import annotations

@@ -128,6 +128,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache (rate limits, throttles) -------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -275,7 +276,7 @@ else:
 # Alibaba Cloud SMS adapter configured by LINLI_SMS_* variables.
 LINLI_SMS_GATEWAY = os.environ.get("LINLI_SMS_GATEWAY", "file")
 LINLI_SMS_OUTBOX = DATA_DIR / "sms-outbox.jsonl"
-LINLI_SMS_ALIYUN = {
+LINLI_SMS_ALIYUN: dict[str, object] = {
     "endpoint": os.environ.get("LINLI_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
     "access_key_id": os.environ.get("LINLI_SMS_ACCESS_KEY_ID", ""),
     "access_key_secret": os.environ.get("LINLI_SMS_ACCESS_KEY_SECRET", ""),
@@ -301,9 +302,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"personal_data": {"()": "linli.privacy.logging.PersonalDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"], "formatter": "plain"}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}, "huey": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -78,12 +78,27 @@ def build_tree() -> Tree:
         dwellings[label] = create_area(AreaKind.DWELLING, "101", "101室", unit)
     department = Department.objects.create(code="police-wj", name="望京派出所", street=street)
     return Tree(
-        district, street, community_a, community_b, grid_a1, grid_a2, grid_b1,
-        dwellings["a1"], dwellings["a2"], dwellings["b1"], department,
+        district,
+        street,
+        community_a,
+        community_b,
+        grid_a1,
+        grid_a2,
+        grid_b1,
+        dwellings["a1"],
+        dwellings["a2"],
+        dwellings["b1"],
+        department,
     )
 
 
-def make_staff(role: str | None = None, area: Area | None = None, *, department: Department | None = None, username: str | None = None) -> User:
+def make_staff(
+    role: str | None = None,
+    area: Area | None = None,
+    *,
+    department: Department | None = None,
+    username: str | None = None,
+) -> User:
     user = User(username=username or f"staff{secrets.token_hex(4)}", kind=AccountKind.STAFF, display_name="测试员")
     user.set_password(STAFF_PASSWORD)
     user.password_changed_at = timezone.now()
@@ -98,7 +113,13 @@ def make_resident(phone: str | None = None, *, name: str = "王小明") -> User:
     from linli.accounts.actions.login import phone_index
 
     phone = phone or f"139{secrets.randbelow(10**8):08d}"
-    user = User(username=f"r{secrets.token_hex(6)}", kind=AccountKind.RESIDENT, phone=phone, phone_index=phone_index(phone), display_name=name)
+    user = User(
+        username=f"r{secrets.token_hex(6)}",
+        kind=AccountKind.RESIDENT,
+        phone=phone,
+        phone_index=phone_index(phone),
+        display_name=name,
+    )
     user.set_unusable_password()
     user.save()
     return user

@@ -33,7 +33,9 @@ class SessionLifecycleMiddleware:
         from linli.accounts import actions
 
         record_id = request.session.get(SESSION_RECORD_KEY)
-        record = UserSession.objects.filter(id=record_id, user_id=int(request.user.pk or 0)).first() if record_id else None
+        record = (
+            UserSession.objects.filter(id=record_id, user_id=int(request.user.pk or 0)).first() if record_id else None
+        )
         now = timezone.now()
         reason = ""
         if record is None or record.ended_at is not None:

@@ -54,7 +54,9 @@ def do_request_login_code(phone: str) -> None:
     """Create a login code for ``phone`` (already validated) and send it after commit."""
     from linli.notify.sms import get_gateway
 
-    if not ratelimit.hit("login-code-phone", phone, limit=settings.LINLI_LOGIN_CODE_SENDS_PER_PHONE_HOUR, window_seconds=3600):
+    if not ratelimit.hit(
+        "login-code-phone", phone, limit=settings.LINLI_LOGIN_CODE_SENDS_PER_PHONE_HOUR, window_seconds=3600
+    ):
         raise RateLimited(_("Too many codes were sent to this number. Try again in an hour."))
     if not ratelimit.hit("login-code-ip", _client_identity(), limit=20, window_seconds=3600):
         raise RateLimited(_("Too many codes were requested from this network. Try again later."))
@@ -70,7 +72,9 @@ def do_request_login_code(phone: str) -> None:
         )
         record_event("auth.login_code_sent", actor_label=mask_phone(phone), object_type="phone", object_id=index[:16])
         message = _("Your Linli sign-in code is %(code)s. It expires in 5 minutes. Never share it.") % {"code": code}
-        transaction.on_commit(lambda: get_gateway().send(phone, message, template="login_code", parameters={"code": code}))
+        transaction.on_commit(
+            lambda: get_gateway().send(phone, message, template="login_code", parameters={"code": code})
+        )
 
 
 def _check_login_code(phone: str, code: str) -> bool:
@@ -95,23 +99,34 @@ def _check_login_code(phone: str, code: str) -> bool:
 
 def do_login_with_code(request: HttpRequest, phone: str, code: str) -> User:
     """Sign a resident in; creates the resident account on first sign-in."""
-    if not ratelimit.hit("login-ip", _client_identity(), limit=settings.LINLI_LOGIN_IP_LIMIT, window_seconds=LOGIN_WINDOW_SECONDS):
+    if not ratelimit.hit(
+        "login-ip", _client_identity(), limit=settings.LINLI_LOGIN_IP_LIMIT, window_seconds=LOGIN_WINDOW_SECONDS
+    ):
         raise RateLimited(_("Too many sign-in attempts from this network. Try again in 30 minutes."))
     index = phone_index(phone)
     with transaction.atomic():
         if not _check_login_code(phone, code):
-            record_event("auth.login_failed", outcome="failure", actor_label=mask_phone(phone), detail={"method": "phone_code"})
+            record_event(
+                "auth.login_failed", outcome="failure", actor_label=mask_phone(phone), detail={"method": "phone_code"}
+            )
             failed = True
         else:
             failed = False
             user = User.objects.filter(phone_index=index).first()
             if user is None:
-                user = User(username=f"r{secrets.token_hex(6)}", kind=AccountKind.RESIDENT, phone=phone, phone_index=index)
+                user = User(
+                    username=f"r{secrets.token_hex(6)}", kind=AccountKind.RESIDENT, phone=phone, phone_index=index
+                )
                 user.set_unusable_password()
                 user.save()
                 record_event("account.created", actor=user, target=user, detail={"kind": "resident"})
             elif user.kind != AccountKind.RESIDENT or not user.is_active:
-                record_event("auth.login_failed", outcome="failure", actor_label=mask_phone(phone), detail={"method": "phone_code", "reason": "inactive"})
+                record_event(
+                    "auth.login_failed",
+                    outcome="failure",
+                    actor_label=mask_phone(phone),
+                    detail={"method": "phone_code", "reason": "inactive"},
+                )
                 failed = True
     if failed:
         raise ValidationFailed(_("The code is wrong or has expired."), code="login_failed", field="code")
@@ -134,8 +149,15 @@ def do_login_with_password(request: HttpRequest, username: str, password: str) -
     """First factor for staff. Returns the user signed in but not yet verified (no staff access
     until ``do_verify_second_factor``)."""
     identity = _client_identity()
-    if ratelimit.exceeded("login-ip", identity, limit=settings.LINLI_LOGIN_IP_LIMIT, window_seconds=LOGIN_WINDOW_SECONDS):
-        record_event("auth.login_failed", outcome="denied", actor_label=username[:64], detail={"method": "password", "reason": "ip_limit"})
+    if ratelimit.exceeded(
+        "login-ip", identity, limit=settings.LINLI_LOGIN_IP_LIMIT, window_seconds=LOGIN_WINDOW_SECONDS
+    ):
+        record_event(
+            "auth.login_failed",
+            outcome="denied",
+            actor_label=username[:64],
+            detail={"method": "password", "reason": "ip_limit"},
+        )
         raise RateLimited(_("Too many sign-in attempts. Try again in 30 minutes."))
     locked_before = _name_is_locked(request, username)
     user = authenticate(request, username=username, password=password)
@@ -168,7 +190,9 @@ def do_verify_second_factor(request: HttpRequest, user: User, token: str) -> boo
         throttled = device is not None and not device.verify_is_allowed()[0]
         if device is None or not device.verify_token(token):
             reason = "no_device" if device is None else "throttled" if throttled else "wrong_code"
-            record_event("auth.second_factor_failed", outcome="failure", actor=user, target=user, detail={"reason": reason})
+            record_event(
+                "auth.second_factor_failed", outcome="failure", actor=user, target=user, detail={"reason": reason}
+            )
             return False
         django_otp.login(request, device)
         record_event("auth.second_factor_passed", actor=user, target=user)
@@ -252,7 +276,9 @@ def do_change_password(request: HttpRequest, user: User, old_password: str, new_
         record_event("account.password_change_failed", outcome="failure", actor=user, target=user)
         raise ValidationFailed(_("The current password is wrong."), code="wrong_password", field="old_password")
     if hmac.compare_digest(old_password, new_password):
-        raise ValidationFailed(_("Choose a password different from the current one."), code="password_reused", field="new_password")
+        raise ValidationFailed(
+            _("Choose a password different from the current one."), code="password_reused", field="new_password"
+        )
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as error:

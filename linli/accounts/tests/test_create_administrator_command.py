@@ -18,7 +18,9 @@ def test_first_administrator_is_created_once(tree: testing.Tree, monkeypatch: py
     assert user.password_changed_at is None  # must change at first sign-in
     assert RoleAssignment.objects.filter(user=user, role="system_admin", area=tree.district, revoked_at=None).exists()
     with pytest.raises(CommandError):
-        call_command("create_administrator", "second-admin", name="二号", role="system_admin", area_code=tree.district.code)
+        call_command(
+            "create_administrator", "second-admin", name="二号", role="system_admin", area_code=tree.district.code
+        )
     assert not User.objects.filter(username="second-admin").exists()
 
 

@@ -230,8 +230,11 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if user.kind == "staff":  # type: ignore[union-attr]
                 ok = login_actions.do_reauthenticate_staff(
-                    request, user, form.cleaned_data["password"], form.cleaned_data["code"]
-                )  # type: ignore[arg-type]
+                    request,
+                    user,  # type: ignore[arg-type]
+                    form.cleaned_data["password"],
+                    form.cleaned_data["code"],
+                )
             else:
                 ok = login_actions.do_reauthenticate_resident(request, user, form.cleaned_data["code"])  # type: ignore[arg-type]
             if ok:
@@ -253,8 +256,11 @@ def change_password(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 login_actions.do_change_password(
-                    request, request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"]
-                )  # type: ignore[arg-type]
+                    request,
+                    request.user,  # type: ignore[arg-type]
+                    form.cleaned_data["old_password"],
+                    form.cleaned_data["new_password"],
+                )
             except LinliError as error:
                 form.add_error(error.field, str(error.message))
                 status = error.status

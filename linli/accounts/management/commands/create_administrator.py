@@ -34,8 +34,12 @@ class Command(BaseCommand):
         try:
             with context.bind(context.RequestContext(source="command")):
                 do_create_first_administrator(
-                    username=options["username"], display_name=options["name"], password=password,
-                    role=options["role"], area=area, email=options["email"],
+                    username=options["username"],
+                    display_name=options["name"],
+                    password=password,
+                    role=options["role"],
+                    area=area,
+                    email=options["email"],
                 )
         except LinliError as error:
             raise CommandError(str(error.message)) from error
