@@ -77,7 +77,7 @@ lock: $(UV)
 
 # Extract translatable strings (needs GNU gettext) into linli/locale/*/LC_MESSAGES/django.po.
 messages:
-	cd linli && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --settings=linli.settings --pythonpath=..
+	cd linli && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --settings=linli.settings --pythonpath=.. --ignore "tests/*" --ignore "*/tests/*" --no-obsolete
 
 ci:
 	bash .ci/run

@@ -53,6 +53,8 @@ def granian_server(env: dict[str, str]) -> Iterator[tuple[int, psutil.Process]]:
         str(port),
         "--workers",
         "1",
+        "--blocking-threads",
+        "8",
         "--no-ws",
         "--log-level",
         "error",

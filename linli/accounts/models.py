@@ -162,6 +162,8 @@ class DwellingLink(models.Model):
                 name="dwelling_link_unique_open",
             )
         ]
+        # The verification queue: pending links inside an area, oldest first.
+        indexes = [models.Index(fields=["status", "area_path"], name="dwelling_link_status_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.dwelling_id} ({self.status})"

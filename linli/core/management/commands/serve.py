@@ -51,6 +51,8 @@ class Command(BaseCommand):
                 str(port),
                 "--workers",
                 str(options["workers"]),
+                "--blocking-threads",
+                os.environ.get("LINLI_WEB_THREADS", "8"),
                 "--no-ws",
                 "--log-level",
                 "warning",
