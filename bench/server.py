@@ -54,7 +54,7 @@ def granian_server(env: dict[str, str]) -> Iterator[tuple[int, psutil.Process]]:
         "--workers",
         "1",
         "--blocking-threads",
-        "8",
+        "4",
         "--no-ws",
         "--log-level",
         "error",

@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 "--workers",
                 str(options["workers"]),
                 "--blocking-threads",
-                os.environ.get("LINLI_WEB_THREADS", "8"),
+                os.environ.get("LINLI_WEB_THREADS", "4"),
                 "--no-ws",
                 "--log-level",
                 "warning",
