@@ -18,15 +18,15 @@ boundary; that is acceptable for abuse protection.
 
 from __future__ import annotations
 
-import hashlib
 import time
+from abc import abstractmethod
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
+from linli.core import ratelimit
 from linli.core.middleware import client_ip
 
 PERIODS = {
@@ -60,14 +60,7 @@ def count_hit(scope: str, identity: str, window: int) -> int:
     """Count one request in the current fixed window and return the count so far. Increments
     first (one read and one write on the database cache; one round trip on Redis) and creates the
     counter only at the start of a window."""
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    key = f"rl:{scope}:{digest}:{int(time.time() // window)}"
-    try:
-        return int(cache.incr(key))
-    except ValueError:
-        if cache.add(key, 1, timeout=window + 1):
-            return 1
-        return int(cache.incr(key))
+    return ratelimit.increment(scope, identity, window_seconds=window)
 
 
 class _SettingsRateThrottle(BaseThrottle):
@@ -77,8 +70,9 @@ class _SettingsRateThrottle(BaseThrottle):
     def rate(self) -> tuple[int, int]:
         return parse_rate(str(getattr(settings, self.setting)))
 
+    @abstractmethod
     def identity(self, request: HttpRequest) -> str | None:
-        raise NotImplementedError
+        """Who is counted: an IP for anonymous callers, an account for signed-in ones."""
 
     def get_ident(self, request: HttpRequest) -> str | None:
         return client_ip(request) or "unknown"

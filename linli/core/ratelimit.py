@@ -15,18 +15,21 @@ def _key(scope: str, identity: str, window_seconds: int) -> str:
     return f"rl:{scope}:{digest}:{window}"
 
 
-def hit(scope: str, identity: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one event; return False when the limit for this window is exceeded. Increments first
+def increment(scope: str, identity: str, *, window_seconds: int) -> int:
+    """Count one event in the current fixed window and return the count so far. Increments first
     (the common case: the counter exists), creating the counter only when it is missing."""
     key = _key(scope, identity, window_seconds)
     try:
-        count = cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:
         if cache.add(key, 1, timeout=window_seconds):
-            count = 1
-        else:  # another process created it in between
-            count = cache.incr(key)
-    return count <= limit
+            return 1
+        return int(cache.incr(key))  # another process created it in between
+
+
+def hit(scope: str, identity: str, *, limit: int, window_seconds: int) -> bool:
+    """Count one event; return False when the limit for this window is exceeded."""
+    return increment(scope, identity, window_seconds=window_seconds) <= limit
 
 
 def count(scope: str, identity: str, *, window_seconds: int) -> int:
