@@ -37,7 +37,7 @@ class CreateStaffForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
     )
     display_name = forms.CharField(
-        label=_("Name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Full name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     email = forms.EmailField(
         label=_("E-mail (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})

@@ -33,7 +33,7 @@ class Category(models.TextChoices):
 
     ID_NUMBER = "id_number", _("identity card number")  # 身份证号
     PHONE = "phone", _("mobile phone number")  # 手机号
-    NAME = "name", _("name")  # 姓名
+    NAME = "name", _("full name")  # 姓名
     ADDRESS = "address", _("detailed address")  # 详细住址
     HEALTH = "health", _("health or disability")  # 健康、残疾
     CORRECTION = "correction", _("community correction status")  # 社区矫正
