@@ -61,7 +61,26 @@ class ReauthenticateForm(forms.Form):
     )
 
 
-class ChangePasswordForm(forms.Form):
+class PasswordPairMixin:
+    """Two password fields that must match: the fields named ``first_field_name`` and ``second_field_name``."""
+
+    first_field_name = "password"
+    second_field_name = "password_again"
+    mismatch_message: Any = _("The two passwords differ.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # type: ignore[misc]
+        first = data.get(self.first_field_name)
+        if first and first != data.get(self.second_field_name):
+            raise ValidationError(self.mismatch_message, code="password_mismatch")
+        return dict(data)
+
+
+class ChangePasswordForm(PasswordPairMixin, forms.Form):
+    first_field_name = "new_password"
+    second_field_name = "new_password_again"
+    mismatch_message = _("The two new passwords differ.")
+
     old_password = forms.CharField(
         label=_("Current password"),
         max_length=256,
@@ -75,12 +94,6 @@ class ChangePasswordForm(forms.Form):
         max_length=256,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
-            raise ValidationError(_("The two new passwords differ."), code="password_mismatch")
-        return data
 
 
 class PreferencesForm(forms.Form):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.forms import PasswordPairMixin
 from linli.accounts.models import Role
 from linli.areas.models import Area, Department
 
@@ -29,7 +29,7 @@ class StaffFilterForm(forms.Form):
         self.fields["area"].queryset = areas  # type: ignore[attr-defined]
 
 
-class CreateStaffForm(forms.Form):
+class CreateStaffForm(PasswordPairMixin, forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=64,
@@ -60,14 +60,8 @@ class CreateStaffForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            raise ValidationError(_("The two passwords differ."), code="password_mismatch")
-        return data
 
-
-class ResetPasswordForm(forms.Form):
+class ResetPasswordForm(PasswordPairMixin, forms.Form):
     password = forms.CharField(
         label=_("New initial password"),
         max_length=256,
@@ -79,12 +73,6 @@ class ResetPasswordForm(forms.Form):
         max_length=256,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            raise ValidationError(_("The two passwords differ."), code="password_mismatch")
-        return data
 
 
 class ReasonForm(forms.Form):

@@ -141,12 +141,11 @@ def add_child(request: HttpRequest, area_id: int) -> HttpResponse:
     return render(request, "areas/detail.html", _detail_context(request, parent, child_form=form), status=status)
 
 
-@rule_required("areas.change_area")
-@require_POST
-def deactivate(request: HttpRequest, area_id: int) -> HttpResponse:
+def _change_activation(request: HttpRequest, area_id: int, action: Any, message: str) -> HttpResponse:
+    """Deactivate or reactivate an area (with its subtree) and report how many areas changed."""
     area = selectors.get_area_for(request.user, area_id, roles=AREA_EDITORS)
     try:
-        count = do_deactivate_area(area, acting_user=request.user)
+        count = action(area, acting_user=request.user)
     except LinliError as error:
         return render(
             request,
@@ -154,25 +153,20 @@ def deactivate(request: HttpRequest, area_id: int) -> HttpResponse:
             _detail_context(request, area, action_error=str(error.message)),
             status=error.status,
         )
-    messages.success(request, _("Deactivated %(count)d areas.") % {"count": count})
+    messages.success(request, message % {"count": count})
     return redirect("areas:detail", area_id=area.pk)
+
+
+@rule_required("areas.change_area")
+@require_POST
+def deactivate(request: HttpRequest, area_id: int) -> HttpResponse:
+    return _change_activation(request, area_id, do_deactivate_area, _("Deactivated %(count)d areas."))
 
 
 @rule_required("areas.change_area")
 @require_POST
 def reactivate(request: HttpRequest, area_id: int) -> HttpResponse:
-    area = selectors.get_area_for(request.user, area_id, roles=AREA_EDITORS)
-    try:
-        count = do_reactivate_area(area, acting_user=request.user)
-    except LinliError as error:
-        return render(
-            request,
-            "areas/detail.html",
-            _detail_context(request, area, action_error=str(error.message)),
-            status=error.status,
-        )
-    messages.success(request, _("Reactivated %(count)d areas.") % {"count": count})
-    return redirect("areas:detail", area_id=area.pk)
+    return _change_activation(request, area_id, do_reactivate_area, _("Reactivated %(count)d areas."))
 
 
 # --- import ----------------------------------------------------------------------------------------

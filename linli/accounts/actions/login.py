@@ -72,8 +72,11 @@ def do_request_login_code(phone: str) -> None:
         )
         record_event("auth.login_code_sent", actor_label=mask_phone(phone), object_type="phone", object_id=index[:16])
         message = _("Your Linli sign-in code is %(code)s. It expires in 5 minutes. Never share it.") % {"code": code}
+        # robust: a gateway failure after commit is logged (number masked) instead of turning the
+        # page into a 500; the resident can ask for a new code.
         transaction.on_commit(
-            lambda: get_gateway().send(phone, message, template="login_code", parameters={"code": code})
+            lambda: get_gateway().send(phone, message, template="login_code", parameters={"code": code}),
+            robust=True,
         )
 
 

@@ -340,62 +340,66 @@ def do_verify_dwelling_link(link: DwellingLink, *, acting_user: User) -> Dwellin
     return locked
 
 
-def do_reject_dwelling_link(link: DwellingLink, *, reason: str, acting_user: User) -> DwellingLink:
-    """Staff in scope refuse a pending link, with a reason shown to the resident."""
+def _close_with_reason(
+    link: DwellingLink,
+    *,
+    reason: str,
+    acting_user: User,
+    expected: str,
+    refusal: Conflict,
+    new_status: str,
+    event: str,
+    title: str,
+) -> DwellingLink:
+    """Move a link from ``expected`` to ``new_status`` (rejected or revoked) with a reason shown
+    to the resident: row locked, audited and the resident notified, in one transaction."""
     text = _clean_reason(reason)
     with transaction.atomic():
         locked = _locked_link(link, rule="accounts.verify_resident", acting_user=acting_user)
-        if locked.status != DwellingLinkStatus.PENDING:
-            raise Conflict(_("This request was already decided."), code="link_not_pending")
-        locked.status = DwellingLinkStatus.REJECTED
+        if locked.status != expected:
+            raise refusal
+        locked.status = new_status
         locked.note = text
         locked.decided_at = timezone.now()
         locked.decided_by = acting_user
         locked.save(update_fields=["status", "note", "decided_at", "decided_by"])
-        record_event(
-            "resident.link_rejected",
-            actor=acting_user,
-            target=locked,
-            area_id=locked.dwelling_id,
-            detail={"reason": text},
-        )
+        record_event(event, actor=acting_user, target=locked, area_id=locked.dwelling_id, detail={"reason": text})
         _notify(
             locked.user,
-            kind="resident.link_rejected",
-            title=_("Your home link was not verified"),
+            kind=event,
+            title=title,
             body=_("%(dwelling)s: %(reason)s") % {"dwelling": locked.dwelling.name, "reason": text},
             acting_user=acting_user,
         )
     return locked
+
+
+def do_reject_dwelling_link(link: DwellingLink, *, reason: str, acting_user: User) -> DwellingLink:
+    """Staff in scope refuse a pending link, with a reason shown to the resident."""
+    return _close_with_reason(
+        link,
+        reason=reason,
+        acting_user=acting_user,
+        expected=DwellingLinkStatus.PENDING,
+        refusal=Conflict(_("This request was already decided."), code="link_not_pending"),
+        new_status=DwellingLinkStatus.REJECTED,
+        event="resident.link_rejected",
+        title=_("Your home link was not verified"),
+    )
 
 
 def do_revoke_dwelling_link(link: DwellingLink, *, reason: str, acting_user: User) -> DwellingLink:
     """Staff in scope end a verified link (the resident moved out, or it was wrong)."""
-    text = _clean_reason(reason)
-    with transaction.atomic():
-        locked = _locked_link(link, rule="accounts.verify_resident", acting_user=acting_user)
-        if locked.status != DwellingLinkStatus.VERIFIED:
-            raise Conflict(_("Only a verified link can be revoked."), code="link_not_verified")
-        locked.status = DwellingLinkStatus.REVOKED
-        locked.note = text
-        locked.decided_at = timezone.now()
-        locked.decided_by = acting_user
-        locked.save(update_fields=["status", "note", "decided_at", "decided_by"])
-        record_event(
-            "resident.link_revoked",
-            actor=acting_user,
-            target=locked,
-            area_id=locked.dwelling_id,
-            detail={"reason": text},
-        )
-        _notify(
-            locked.user,
-            kind="resident.link_revoked",
-            title=_("Your home link was removed"),
-            body=_("%(dwelling)s: %(reason)s") % {"dwelling": locked.dwelling.name, "reason": text},
-            acting_user=acting_user,
-        )
-    return locked
+    return _close_with_reason(
+        link,
+        reason=reason,
+        acting_user=acting_user,
+        expected=DwellingLinkStatus.VERIFIED,
+        refusal=Conflict(_("Only a verified link can be revoked."), code="link_not_verified"),
+        new_status=DwellingLinkStatus.REVOKED,
+        event="resident.link_revoked",
+        title=_("Your home link was removed"),
+    )
 
 
 # --- staff: verification letters ----------------------------------------------------------------
