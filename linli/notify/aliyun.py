@@ -93,7 +93,8 @@ class AliyunSmsGateway:
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> None:
         self.config: Mapping[str, Any] = config if config is not None else settings.LINLI_SMS_ALIYUN
-        self.timeout = timeout if timeout is not None else float(self.config.get("timeout", DEFAULT_TIMEOUT_SECONDS))
+        configured_timeout: Any = self.config.get("timeout") or DEFAULT_TIMEOUT_SECONDS
+        self.timeout = timeout if timeout is not None else float(configured_timeout)
 
     def template_code(self, template: str) -> str:
         templates: Mapping[str, str] = self.config.get("templates") or {}
