@@ -35,13 +35,13 @@ from linli.accounts.models import (
 from linli.areas.models import Area, Department
 from linli.audit.actions import record_event
 from linli.core import registry
+from linli.core.bulk import bulk_insert
 from linli.core.errors import LinliError
 from linli.demo.generator import DEMO_PASSWORD, DemoPlan, IdStart, build_plan
 from linli.demo.models import DemoAccount, DemoDataset
 from linli.notify.models import Notification
 from linli.privacy.crypto import blind_index
 
-BATCH_SIZE = 2000
 DEMO_DATASET_ID = 1
 
 
@@ -121,7 +121,8 @@ def do_load_demo(*, scale: str, seed: int, acting_user: Any = None) -> LoadResul
 
 
 def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
-    Area.objects.bulk_create(
+    bulk_insert(
+        Area,
         [
             Area(
                 id=row.id,
@@ -134,10 +135,10 @@ def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
             )
             for row in plan.areas
         ],
-        batch_size=BATCH_SIZE,
     )
-    Department.objects.bulk_create(
-        [Department(id=row.id, code=row.code, name=row.name, street_id=row.street_id) for row in plan.departments]
+    bulk_insert(
+        Department,
+        [Department(id=row.id, code=row.code, name=row.name, street_id=row.street_id) for row in plan.departments],
     )
     staff_users = [
         User(
@@ -168,16 +169,18 @@ def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
         )
         user.set_unusable_password()
         resident_users.append(user)
-    User.objects.bulk_create(staff_users + resident_users, batch_size=BATCH_SIZE)
-    RoleAssignment.objects.bulk_create(
+    bulk_insert(User, staff_users + resident_users)
+    bulk_insert(
+        RoleAssignment,
         [
             RoleAssignment(
                 user_id=row.id, role=row.label, area_id=row.area_id, department_id=row.department_id, granted_at=now
             )
             for row in plan.staff
-        ]
+        ],
     )
-    StaffTOTPDevice.objects.bulk_create(
+    bulk_insert(
+        StaffTOTPDevice,
         [
             StaffTOTPDevice(
                 user_id=row.id,
@@ -187,7 +190,7 @@ def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
                 confirmed_at=now,
             )
             for row in plan.staff
-        ]
+        ],
     )
     verifier_id = plan.staff[0].id  # the street officer
     links = []
@@ -207,8 +210,8 @@ def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
                 decided_by_id=verifier_id if verified else None,
             )
         )
-    DwellingLink.objects.bulk_create(links, batch_size=BATCH_SIZE)
-    Notification.objects.bulk_create(
+    bulk_insert(DwellingLink, links)
+    bulk_insert(Notification,
         [
             Notification(
                 recipient_id=row.recipient_id, kind=row.kind, title=row.title, body=row.body, url=row.url,
@@ -224,7 +227,7 @@ def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
     ]
     for position, account in enumerate(demo_accounts, start=1):
         account.position = position
-    DemoAccount.objects.bulk_create(demo_accounts)
+    bulk_insert(DemoAccount, demo_accounts)
     by_id = {user.id: user for user in staff_users + resident_users}
     return {by_id[account.user_id].username: by_id[account.user_id] for account in demo_accounts}
 

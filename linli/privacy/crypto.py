@@ -8,6 +8,7 @@ column fails to decrypt. Keys live outside the database (environment or ``data/d
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -34,10 +35,16 @@ def _key(key_id: str) -> bytes:
         raise DecryptionError(f"unknown data key id {key_id!r}") from error
 
 
+@functools.lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    """One AESGCM object per key (keyed by the key bytes, so a changed key set gets new ones)."""
+    return AESGCM(key)
+
+
 def encrypt(plaintext: str, *, context: str, key_id: str | None = None) -> str:
     key_id = key_id or current_key_id()
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(_key(key_id)).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+    sealed = _cipher(_key(key_id)).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
     return f"{key_id}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
@@ -54,7 +61,7 @@ def decrypt(stored: str, *, context: str) -> str:
         if len(raw) < NONCE_BYTES + 16:
             raise ValueError("too short")
         nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
-        return AESGCM(_key(key_id)).decrypt(nonce, sealed, context.encode()).decode("utf-8")
+        return _cipher(_key(key_id)).decrypt(nonce, sealed, context.encode()).decode("utf-8")
     except (InvalidTag, ValueError, UnicodeError) as error:
         raise DecryptionError("ciphertext failed authentication") from error
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -47,6 +48,10 @@ class Recorder:
 def smtp_server(settings: Any) -> Iterator[Recorder]:
     recorder = Recorder()
     port = free_port()
+    # aiosmtpd logs the cancelled client task from its own thread when the server stops, after
+    # pytest has closed the stream Django's console handler writes to: keep that log to itself.
+    server_log = logging.getLogger("mail.log")
+    server_log.propagate = False
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -62,6 +67,7 @@ def smtp_server(settings: Any) -> Iterator[Recorder]:
         yield recorder
     finally:
         controller.stop()
+        server_log.propagate = True
 
 
 def test_email_notification_reaches_the_smtp_server(
