@@ -73,7 +73,7 @@ def bulk_insert(
     fields = [field for field in meta.concrete_fields if all(with_keys) or not field.primary_key]
     converters = [_converter(field, connection) for field in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from model metadata
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
