@@ -9,7 +9,8 @@ whole batches to the driver's ``executemany``.
 
 What it does not do, unlike ``bulk_create``: it sends no signals, calls no ``save()``, and does
 not read back primary keys the database assigns (give explicit ids when later rows refer to these
-ones). It runs inside one transaction: a failing row rolls back every row of the call.
+ones), and it stamps ``auto_now``/``auto_now_add`` fields with one time for the whole call. It runs
+inside one transaction: a failing row rolls back every row of the call.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.utils import timezone
 
 DEFAULT_BATCH_SIZE = 5000
 MEMO_LIMIT = 4096  # distinct values remembered per field (statuses, kinds, timestamps)
@@ -78,7 +80,7 @@ def bulk_insert(
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from model metadata
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         for batch in _batches(objects, batch_size):
-            cursor.executemany(sql, [tuple(convert(obj) for convert in converters) for obj in batch])
+            cursor.executemany(sql, [tuple([convert(obj) for convert in converters]) for obj in batch])
     for obj in objects:
         obj._state.adding = False
         obj._state.db = using
@@ -95,7 +97,15 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Converter:
     attname = field.attname
     prepare = field.get_db_prep_save
     if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add):
-        return lambda obj: prepare(field.pre_save(obj, add=True), connection)
+        # One timestamp for the whole call (bulk_create takes one per row): the rows arrive together.
+        stamp = timezone.now() if isinstance(field, models.DateTimeField) else timezone.localdate()
+        prepared_stamp = prepare(stamp, connection)
+
+        def stamped(obj: models.Model) -> Any:
+            setattr(obj, attname, stamp)
+            return prepared_stamp
+
+        return stamped
     kind = type(field.target_field) if isinstance(field, models.ForeignKey) else type(field)
     same_type = PASS_THROUGH.get(kind)
     if kind not in DETERMINISTIC:
