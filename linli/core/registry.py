@@ -5,6 +5,7 @@ The shell (navigation, workbench, home) iterates the registry and never names a 
 
 * navigation entries, each guarded by a named permission rule;
 * workbench task providers: callables returning the actor's open tasks;
+* resident home cards: panels of the resident home page (a template and its context);
 * stats providers for dashboards, exports and a demo-data loader (later modules).
 """
 
@@ -42,6 +43,20 @@ class WorkbenchTask:
 
 
 TaskProvider = Callable[["HttpRequest"], Iterable[WorkbenchTask]]
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """A panel of the resident home page: ``template`` is rendered with what ``context`` returns
+    for the request; a card returns ``None`` to stay hidden (nothing to show to this resident)."""
+
+    name: str
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any] | None]
+    rule: str | None = None  # a rules permission name checked with has_perm(user)
+    order: int = 100
+
+
 DemoLoader = Callable[..., None]
 
 
@@ -51,6 +66,7 @@ class ModuleManifest:
     label: Any
     navigation: list[NavigationEntry] = field(default_factory=list)
     workbench_tasks: list[TaskProvider] = field(default_factory=list)
+    home_cards: list[HomeCard] = field(default_factory=list)
     stats: list[Callable[..., dict[str, Any]]] = field(default_factory=list)
     exports: list[Callable[..., Any]] = field(default_factory=list)
     demo_loader: DemoLoader | None = None
@@ -76,3 +92,7 @@ def navigation(audience: Audience) -> list[NavigationEntry]:
         entry for module in _modules.values() for entry in module.navigation if entry.audience in (audience, "any")
     ]
     return sorted(entries, key=lambda entry: entry.order)
+
+
+def home_cards() -> list[HomeCard]:
+    return sorted((card for module in _modules.values() for card in module.home_cards), key=lambda card: card.order)

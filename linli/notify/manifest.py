@@ -1,8 +1,10 @@
-"""Notification centre manifest: the inbox in everyone's navigation."""
+"""Notification centre manifest: the inbox in everyone's navigation, the latest messages on the
+resident home."""
 
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.registry import ModuleManifest, NavigationEntry, register
+from linli.core.registry import HomeCard, ModuleManifest, NavigationEntry, register
+from linli.notify.home import latest_messages
 
 manifest = register(
     ModuleManifest(
@@ -11,5 +13,6 @@ manifest = register(
         navigation=[
             NavigationEntry(url_name="notify:inbox", label=_("Messages"), audience="any", icon="bell", order=90)
         ],
+        home_cards=[HomeCard("latest_messages", "notify/_home_card.html", latest_messages, order=90)],
     )
 )

@@ -45,9 +45,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @rule_required("accounts.use_resident_services")
 @require_safe
 def resident_home(request: HttpRequest) -> HttpResponse:
-    from linli.accounts.selectors_residents import links_of_resident
-
-    return render(request, "web/resident_home.html", {"links": links_of_resident(request.user)})  # type: ignore[arg-type]
+    """The resident home: the cards that the registered modules contribute, in their order."""
+    cards = []
+    for card in registry.home_cards():
+        if card.rule and not request.user.has_perm(card.rule):
+            continue
+        context = card.context(request)
+        if context is not None:
+            cards.append({"name": card.name, "template": card.template, "context": context})
+    return render(request, "web/resident_home.html", {"cards": cards})
 
 
 @rule_required("accounts.use_workbench")
