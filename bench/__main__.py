@@ -72,8 +72,7 @@ def template_database(workspace: Path) -> Path:
     template = workspace / "template.sqlite3"
     if not template.exists():
         env = environment(template, workspace / "data")
-        django_run(env, "-m", "linli.cli", "migrate", "--noinput", "-v0")
-        django_run(env, "-m", "linli.cli", "createcachetable")
+        django_run(env, "-m", "linli.cli", "prepare")
         django_run(
             env,
             "-c",
