@@ -28,6 +28,7 @@ from django_otp.oath import hotp
 from linli import testing
 from linli.accounts.actions.login import phone_index
 from linli.accounts.models import Role, StaffTOTPDevice, User
+from linli.notify.actions import do_send_notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -316,6 +317,7 @@ def test_staff_without_a_device_enrols_totp_with_the_qr_code(open_browser: Calla
 def test_pages_fit_a_360_px_phone(open_browser: Callable[..., BrowserSession], elderly: bool) -> None:
     tree = testing.build_tree()
     resident = testing.make_resident(name="王小明")
+    do_send_notification(resident, title="停水通知：花家地社区", body="明天上午9点至12点停水。")  # the messages card
     staff = testing.make_staff(Role.COMMUNITY_WORKER, tree.community_a)
     for user in (resident, staff):
         User.objects.filter(pk=user.pk).update(elderly_mode=elderly)
