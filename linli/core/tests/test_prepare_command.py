@@ -24,5 +24,6 @@ def test_prepare_twice_is_quiet_and_leaves_everything_ready() -> None:
 
     executor = MigrationExecutor(connection)
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
-    assert "linli_cache" in connection.introspection.table_names()
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):  # with REDIS_URL the cache is Redis
+        assert str(settings.CACHES["default"]["LOCATION"]) in connection.introspection.table_names()
     assert zh_mo.exists() and zh_mo.stat().st_mtime >= zh_mo.with_suffix(".po").stat().st_mtime
