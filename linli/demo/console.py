@@ -49,7 +49,7 @@ def sign_in_guide(dataset: DemoDataset, entries: list[DemoAccountEntry]) -> str:
         "",
         "Sign in as a resident:",
         f"  1. Go to {url}accounts/login/ and enter the mobile number {resident_phone}.",
-        '  2. Press "Send code" (发送验证码).',
+        '  2. Press "Send code" (获取验证码).',
         f"  3. Read the 6-digit code in the demo SMS outbox at {url}dev/sms/ and enter it.",
         "",
         "Sign in as staff:",

@@ -27,7 +27,7 @@ def test_demo_loads_once_and_prints_the_sign_in_guide(db, settings, monkeypatch)
     assert "http://127.0.0.1:8123/" in output
     assert "http://127.0.0.1:8123/dev/sms/" in output
     assert "http://127.0.0.1:8123/dev/authenticator/" in output
-    assert '"Send code" (发送验证码)' in output
+    assert '"Send code" (获取验证码)' in output
     assert DEMO_PASSWORD in output
     for expected in (
         "demo-street",
