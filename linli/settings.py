@@ -237,6 +237,8 @@ STATICFILES_DIRS = [
     for name, path in {
         "htmx": "htmx.org/dist",
         "axe-core": "axe-core",
+        "leaflet": "leaflet/dist",
+        "leaflet-geoman": "@geoman-io/leaflet-geoman-free/dist",
     }.items()
     if (NODE_MODULES / path).exists()
 ]
@@ -257,6 +259,11 @@ if not IS_PRODUCTION:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LINLI_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+# Area maps show no background tiles unless an approved tile server is configured: a URL template
+# such as https://{s}.tiles.example.cn/{z}/{x}/{y}.png (its origin is added to the CSP img-src).
+LINLI_MAP_TILE_URL = os.environ.get("LINLI_MAP_TILE_URL", "")
+LINLI_MAP_TILE_ATTRIBUTION = os.environ.get("LINLI_MAP_TILE_ATTRIBUTION", "")
 
 # --- messaging ---------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "")
