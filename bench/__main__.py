@@ -133,6 +133,12 @@ def main() -> None:
     group.add_argument("--quick", action="store_true", help="the < 90 s subset")
     group.add_argument("--full", action="store_true", help="the whole suite (< 10 minutes)")
     run_parser.add_argument("--only", default="B0,B1,B9")
+    sub.add_parser("profile", help="in-process server time per page (see bench/profile.py)", add_help=False)
+    if len(sys.argv) > 1 and sys.argv[1] == "profile":
+        from bench.profile import main as profile_main
+
+        profile_main(sys.argv[2:])
+        return
     arguments = parser.parse_args()
     mode = "full" if arguments.full else "quick"
     only = {item.strip().upper() for item in arguments.only.split(",") if item.strip()}
