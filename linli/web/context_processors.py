@@ -32,9 +32,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
                     "url": url,
                     "label": entry.label,
                     "icon": entry.icon,
-                    "current": request.path.startswith(url) and url != "/",
+                    "current": False,
                 }
             )
+        # Only the entry with the longest matching URL is current (/residents/letters/ is not also
+        # /residents/).
+        matching = [entry for entry in entries if entry["url"] != "/" and request.path.startswith(entry["url"])]
+        if matching:
+            max(matching, key=lambda entry: len(entry["url"]))["current"] = True
     unread = 0
     if user is not None and user.is_authenticated:
         from linli.notify.selectors import unread_count_for
