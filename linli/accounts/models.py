@@ -135,6 +135,14 @@ class DwellingLinkStatus(models.TextChoices):
     REVOKED = "revoked", _("revoked")
 
 
+class DwellingRelation(models.TextChoices):
+    """How the resident is related to the dwelling: 业主 (owner), 租户 (tenant), 家庭成员 (family member)."""
+
+    OWNER = "owner", _("owner")
+    TENANT = "tenant", _("tenant")
+    FAMILY = "family", _("family member")
+
+
 class DwellingLinkMethod(models.TextChoices):
     STAFF = "staff", _("verified by staff")
     LETTER = "letter", _("verification letter")
@@ -144,7 +152,9 @@ class DwellingLink(models.Model):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="dwelling_links")
     dwelling = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="resident_links")
     area_path = models.CharField(max_length=255, db_index=True, editable=False)  # copy of dwelling.path
-    relation = models.CharField(_("relation"), max_length=20, default="resident")
+    relation = models.CharField(
+        _("relation"), max_length=20, choices=DwellingRelation.choices, default=DwellingRelation.OWNER
+    )
     status = models.CharField(max_length=10, choices=DwellingLinkStatus.choices, default=DwellingLinkStatus.PENDING)
     method = models.CharField(max_length=10, choices=DwellingLinkMethod.choices, blank=True)
     note = models.CharField(max_length=200, blank=True)
@@ -160,7 +170,10 @@ class DwellingLink(models.Model):
                 fields=["user", "dwelling"],
                 condition=Q(status__in=["pending", "verified"]),
                 name="dwelling_link_unique_open",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(relation__in=["owner", "tenant", "family"]), name="dwelling_link_relation_valid"
+            ),
         ]
         # The verification queue: pending links inside an area, oldest first.
         indexes = [models.Index(fields=["status", "area_path"], name="dwelling_link_status_path_idx")]

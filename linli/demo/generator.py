@@ -29,6 +29,10 @@ DEMO_PASSWORD = "Linli-Demo-2026!"  # noqa: S105 - the published password of fic
 DISTRICT_CODE = "110105"
 DISTRICT_NAME = "朝阳区"
 PENDING_LINKS = 20
+# Relations of demo residents to their homes (DwellingRelation values), picked by user id so the
+# random stream (and every other generated value) stays as it was: 6 owners, 3 tenants, 1 family
+# member in 10.
+RELATION_CYCLE = ("owner", "tenant", "owner", "family", "owner", "tenant", "owner", "owner", "tenant", "owner")
 WELL_KNOWN_RESIDENT_PHONE = "13800000001"
 WELL_KNOWN_NEWCOMER_PHONE = "13800000002"
 
@@ -123,6 +127,7 @@ class ResidentRow:
     dwelling_id: int | None
     link_status: str | None  # "verified", "pending" or None
     label: str | None = None  # a DemoAccountLabel for the two well-known residents
+    relation: str | None = None  # a DwellingRelation value when the resident has a home link
 
 
 @dataclass(frozen=True)
@@ -343,7 +348,7 @@ class _Builder:
         residents.append(
             ResidentRow(
                 self.take_user_id(), "demo-resident", name, WELL_KNOWN_RESIDENT_PHONE, number, home, "verified",
-                "resident_verified",
+                "resident_verified", "owner",
             )
         )  # fmt: skip
         name, number = self.person()
@@ -361,15 +366,17 @@ class _Builder:
         verified_homes = self.rng.sample([d for d in all_dwellings if d not in taken], verified_count)
         for dwelling_id, status in [(d, "verified") for d in verified_homes] + [(d, "pending") for d in pending_homes]:
             name, number = self.person()
+            user_id = self.take_user_id()
             residents.append(
                 ResidentRow(
-                    id=self.take_user_id(),
+                    id=user_id,
                     username=f"r{self.rng.getrandbits(48):012x}",
                     display_name=name,
                     phone=self.phone(),
                     id_number=number,
                     dwelling_id=dwelling_id,
                     link_status=status,
+                    relation=RELATION_CYCLE[user_id % len(RELATION_CYCLE)],
                 )
             )
 

@@ -20,12 +20,18 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from linli.accounts.models import DwellingLink, DwellingLinkMethod, DwellingLinkStatus, User, VerificationLetter
+from linli.accounts.models import (
+    DwellingLink,
+    DwellingLinkMethod,
+    DwellingLinkStatus,
+    DwellingRelation,
+    User,
+    VerificationLetter,
+)
 from linli.areas.models import Area, AreaKind, within_q
 from linli.audit.actions import record_event
 from linli.audit.models import Outcome
@@ -45,14 +51,6 @@ MAX_LETTERS_PER_BATCH = 500
 MIN_REASON_LENGTH = 2
 MAX_NAME_LENGTH = 30
 VERIFICATION_DAYS = 3  # staff should decide a pending link within three days
-
-
-class DwellingRelation(models.TextChoices):
-    """How the resident is related to the dwelling: 业主 (owner), 租户 (tenant), 家庭成员 (family member)."""
-
-    OWNER = "owner", gettext_lazy("owner")
-    TENANT = "tenant", gettext_lazy("tenant")
-    FAMILY = "family", gettext_lazy("family member")
 
 
 def relation_label(value: str) -> str:

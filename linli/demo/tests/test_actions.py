@@ -228,3 +228,14 @@ def test_registered_module_demo_loaders_run_inside_the_load(db, settings) -> Non
     assert calls[0]["street"] == Area.objects.get(kind=AreaKind.STREET)
     assert (calls[0]["scale"], calls[0]["seed"]) == ("small", DEFAULT_SEED)
     assert sorted(calls[0]["accounts"]) == sorted(DemoAccount.objects.values_list("user__username", flat=True))
+
+
+def test_every_demo_link_relation_is_a_valid_choice(demo_street) -> None:  # type: ignore[no-untyped-def]
+    from django.db.models import Count
+
+    from linli.accounts.models import DwellingRelation
+
+    counts = dict(DwellingLink.objects.values_list("relation").annotate(count=Count("id")).order_by())
+    assert set(counts) == set(DwellingRelation.values)
+    assert sum(counts.values()) == 201
+    assert counts["owner"] > counts["tenant"] > counts["family"] > 0

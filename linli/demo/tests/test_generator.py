@@ -142,3 +142,13 @@ def test_staff_accounts_cover_every_role_with_stable_totp_keys(small_plan) -> No
 def test_unknown_scale_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown demo scale"):
         build_plan("city", DEFAULT_SEED)
+
+
+def test_every_planned_link_has_a_relation_of_the_model(small_plan) -> None:  # type: ignore[no-untyped-def]
+    from linli.accounts.models import DwellingRelation
+
+    linked = [row for row in small_plan.residents if row.link_status is not None]
+    assert len(linked) == 201
+    assert {row.relation for row in linked} == set(DwellingRelation.values)
+    assert small_plan.residents[0].relation == "owner"  # the well-known verified resident
+    assert [row.relation for row in small_plan.residents if row.link_status is None] == [None]
