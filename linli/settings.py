@@ -36,6 +36,7 @@ SECRET_KEY = keys.secret_key
 LINLI_DATA_KEYS = keys.data_keys  # {key_id: 32 raw bytes}
 LINLI_DATA_KEY_CURRENT = keys.current_data_key_id
 LINLI_BLIND_INDEX_KEY = keys.blind_index_key
+LINLI_AUDIT_CHAIN_KEY = keys.audit_chain_key  # HMAC key of the audit hash chain (32 raw bytes)
 LINLI_KEYS_ARE_DEVELOPMENT = keys.development
 
 ALLOWED_HOSTS = environment.csv("LINLI_ALLOWED_HOSTS", default="127.0.0.1,localhost,[::1],testserver")
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "linli.areas",
     "linli.accounts",
     "linli.notify",
+    "linli.notices",
     "linli.web",
     "linli.api",
     "linli.demo",
@@ -73,9 +75,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "linli.accounts.middleware.SessionLifecycleMiddleware",
+    # Stands in for Django's AuthenticationMiddleware, django-otp's OTPMiddleware and the session
+    # lifecycle check: one query per signed-in request (docs/decisions/0011-signed-in-request-cost.md).
+    "linli.accounts.middleware.IdentityMiddleware",
     "linli.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -101,13 +103,15 @@ TEMPLATES = [
         },
     }
 ]
+# Bound fields state their minimum and name their help text and errors in aria-describedby.
+FORM_RENDERER = "linli.core.forms.LinliFormRenderer"
 
 # --- database -------------------------------------------------------------------------------
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
     "init_command": (
-        "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;"
+        "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;PRAGMA recursive_triggers=ON;"
         "PRAGMA busy_timeout=20000;PRAGMA cache_size=-20000;PRAGMA temp_store=MEMORY;"
     ),
 }
@@ -199,7 +203,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 OTP_TOTP_ISSUER = "Linli 邻里"
 
 # --- sessions and cookies -------------------------------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "linli.accounts.sessions"  # database sessions, read by hand (decision 0011)
 SESSION_COOKIE_AGE = LINLI_SESSION_ABSOLUTE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -298,6 +302,8 @@ LINLI_SMS_ALIYUN: dict[str, object] = {
 
 # --- audit ---------------------------------------------------------------------------------------
 LINLI_AUDIT_RETENTION_DAYS = environment.integer("LINLI_AUDIT_RETENTION_DAYS", 365)
+# Signed checkpoints of the audit chain (count + head) are appended here; ship the file off the host.
+LINLI_AUDIT_CHECKPOINT_FILE = Path(os.environ.get("LINLI_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.jsonl"))
 
 # --- API -----------------------------------------------------------------------------------------
 LINLI_API_RATE_ANONYMOUS = os.environ.get("LINLI_API_RATE_ANONYMOUS", "60/min")

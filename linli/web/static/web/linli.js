@@ -61,3 +61,71 @@ if ("serviceWorker" in navigator && window.isSecureContext) {
   });
   document.addEventListener("htmx:afterSettle", updateDocument);
 })();
+
+// htmx forms and errors (docs/modules.md, "Forms and errors"). A view answers an invalid form with
+// the form fragment and status 422: the htmx-config in base.html swaps 422 like a success, so the
+// errors appear next to their fields, and focus moves to the first invalid field. Any other failed
+// request (403, 404, 413, 429, 5xx, no network) shows a translated message in #request-error
+// (role=alert) instead of failing silently. Background polling (hx-trigger "every …") stays quiet.
+(function () {
+  const KNOWN = ["400", "403", "404", "413", "429"];
+
+  function quiet(element) {
+    return Boolean(element && element.closest && element.closest('[hx-trigger^="every "], [hx-trigger*=" every "]'));
+  }
+
+  function clear() {
+    const region = document.getElementById("request-error");
+    if (region) {
+      region.replaceChildren();
+    }
+  }
+
+  function show(key) {
+    const region = document.getElementById("request-error");
+    if (!region) {
+      return;
+    }
+    const text = region.getAttribute("data-message-" + key) || region.getAttribute("data-message-other");
+    const message = document.createElement("p");
+    message.className = "message message-error";
+    message.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "link-button";
+    close.textContent = region.getAttribute("data-close");
+    close.addEventListener("click", clear);
+    message.append(" ", close);
+    region.replaceChildren(message);
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!quiet(event.detail.elt)) {
+      clear();
+    }
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    if (quiet(event.detail.elt)) {
+      return;
+    }
+    const status = String(event.detail.xhr.status);
+    show(KNOWN.includes(status) ? status : status.charAt(0) === "5" ? "500" : "other");
+  });
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (!quiet(event.detail.elt)) {
+        show("network");
+      }
+    });
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const xhr = event.detail.xhr;
+    const target = event.detail.target;
+    if (xhr && xhr.status === 422 && target) {
+      const invalid = target.querySelector('[aria-invalid="true"]');
+      if (invalid) {
+        invalid.focus();
+      }
+    }
+  });
+})();
