@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy
 from linli.areas.actions import validate_code, validate_kind_order
 from linli.areas.geometry import validate_geometry
 from linli.areas.models import KIND_CHINESE, Area, AreaKind, within_q
+from linli.core import spreadsheets
 from linli.core.errors import LinliError, ValidationFailed
 
 COLUMNS = ("kind", "code", "name", "parent", "geometry")
@@ -650,30 +651,17 @@ def template_rows(example_areas: Iterable[tuple[int, str, str, str]] = ()) -> li
 
 
 def template_csv(example_areas: Iterable[tuple[int, str, str, str]] = ()) -> bytes:
-    """The template as UTF-8 CSV with a BOM (so Excel opens the Chinese headers correctly)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(template_rows(example_areas))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The template as UTF-8 CSV with a BOM (so Excel opens the Chinese headers correctly); area
+    names that look like formulas are neutralised (``linli.core.spreadsheets``)."""
+    return spreadsheets.write_csv(template_rows(example_areas))
 
 
 def template_xlsx(example_areas: Iterable[tuple[int, str, str, str]] = ()) -> bytes:
-    """The template as a workbook whose cells are text, so codes keep their leading zeros."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "areas"
-    for row in template_rows(example_areas):
-        sheet.append(row)
-    for column in ("A", "B", "C", "D", "E"):
-        for cell in sheet[column]:
-            cell.number_format = "@"
-        sheet.column_dimensions[column].width = 18
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    """The template as a workbook whose cells are text, so codes keep their leading zeros and no
+    area name is taken for a formula (``linli.core.spreadsheets``)."""
+    return spreadsheets.write_xlsx(
+        template_rows(example_areas), sheet_title="areas", text_columns=True, column_width=18
+    )
 
 
 def staging_folder() -> Path:
