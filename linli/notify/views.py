@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -62,11 +63,22 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect(_inbox_url(_show(request.POST.get("show"))))
 
 
+def _parse_time(value: str) -> datetime | None:
+    """The outbox stores ISO 8601 times in UTC; the page shows them in Beijing time (``|date``)."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 @public
 @require_GET
 def sms_outbox(request: HttpRequest) -> HttpResponse:
     """Demo mode only: the file gateway's messages, so a newcomer can read their sign-in code."""
     if not settings.DEMO_MODE or settings.LINLI_SMS_GATEWAY != "file":
         raise Http404
-    messages_sent = [{**item, "phone": mask_phone(item.get("phone", ""))} for item in FileGateway().read_recent(30)]
+    messages_sent = [
+        {**item, "phone": mask_phone(item.get("phone", "")), "sent_at": _parse_time(item.get("sent_at", ""))}
+        for item in FileGateway().read_recent(30)
+    ]
     return render(request, "notify/sms_outbox.html", {"messages_sent": messages_sent})

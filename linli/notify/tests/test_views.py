@@ -254,3 +254,16 @@ def test_outbox_file_is_json_lines(settings: Any) -> None:
     write_outbox(settings)
     lines = settings.LINLI_SMS_OUTBOX.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["template"] for line in lines] == ["login_code"]
+
+
+def test_demo_outbox_shows_beijing_time(settings: Any, db: Any) -> None:
+    settings.DEMO_MODE = True
+    settings.LINLI_SMS_GATEWAY = "file"
+    record = {"sent_at": "2026-03-01T23:30:05.123456+00:00", "phone": PHONE, "message": "验证码 654321", "template": ""}
+    settings.LINLI_SMS_OUTBOX.parent.mkdir(parents=True, exist_ok=True)
+    settings.LINLI_SMS_OUTBOX.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    content = Client().get("/dev/sms/").content.decode()
+
+    assert '<time datetime="2026-03-02T07:30:05.123456+08:00">2026-03-02 07:30:05</time>' in content
+    assert "23:30" not in content
