@@ -101,4 +101,3 @@ class PreferencesForm(forms.Form):
     elderly_mode = forms.ChoiceField(choices=[("0", "off"), ("1", "on")], required=False)
     notify_by_sms = forms.BooleanField(required=False)
     notify_by_email = forms.BooleanField(required=False)
-    email = forms.EmailField(required=False)

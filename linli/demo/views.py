@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from linli.accounts.decorators import public
+from linli.accounts.scoping import is_second_factor_verified
 from linli.demo import selectors
 from linli.demo.generator import DEMO_PASSWORD
 
@@ -24,7 +25,11 @@ def _require_demo_mode() -> None:
 @require_GET
 def authenticator(request: HttpRequest) -> HttpResponse:
     _require_demo_mode()
-    context = {"codes": selectors.authenticator_codes(), "demo_password": DEMO_PASSWORD}
+    user = request.user
+    # In the middle of a staff sign-in (password given, code not yet): lead back to the code step,
+    # not to the password step again.
+    signing_in = user.is_authenticated and user.kind == "staff" and not is_second_factor_verified(user)
+    context = {"codes": selectors.authenticator_codes(), "demo_password": DEMO_PASSWORD, "signing_in": signing_in}
     return render(request, "demo/authenticator.html", context)
 
 

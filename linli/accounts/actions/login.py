@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.actions.sessions import do_start_session
+from linli.accounts.actions.sessions import do_start_session, rotate_session_key
 from linli.accounts.models import AccountKind, LoginCode, StaffTOTPDevice, User
 from linli.audit.actions import record_event
 from linli.core import context, ratelimit
@@ -199,6 +199,9 @@ def do_verify_second_factor(request: HttpRequest, user: User, token: str) -> boo
             return False
         django_otp.login(request, device)
         record_event("auth.second_factor_passed", actor=user, target=user)
+    # Privilege change: the password-only session id must not become a full staff session
+    # (session fixation, issue 5 finding 3).
+    rotate_session_key(request, user)
     request.session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
     return True
 
@@ -226,6 +229,7 @@ def do_confirm_totp_enrolment(request: HttpRequest, user: User, token: str) -> b
         device.refresh_from_db()
         django_otp.login(request, device)
         record_event("auth.totp_enrolled", actor=user, target=user)
+    rotate_session_key(request, user)
     request.session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
     from linli.accounts.actions.sessions import do_end_other_sessions
 
@@ -257,6 +261,7 @@ def do_reauthenticate_staff(request: HttpRequest, user: User, password: str, tok
         ok = user.check_password(password) and device is not None and device.verify_token(token)
         record_event("auth.reauthenticated", actor=user, target=user, outcome="success" if ok else "failure")
     if ok:
+        rotate_session_key(request, user)
         request.session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
     return ok
 
@@ -266,6 +271,7 @@ def do_reauthenticate_resident(request: HttpRequest, user: User, code: str) -> b
         ok = _check_login_code(user.phone, code)
         record_event("auth.reauthenticated", actor=user, target=user, outcome="success" if ok else "failure")
     if ok:
+        rotate_session_key(request, user)
         request.session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
     return ok
 

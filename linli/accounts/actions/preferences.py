@@ -1,4 +1,6 @@
-"""A user's own preferences: language, elderly mode, notification channels, e-mail."""
+"""A user's own preferences: language, elderly mode, notification channels. The e-mail address is
+not a preference: it changes only through ``linli.accounts.actions.email`` (fresh sign-in and a
+confirmation link sent to the new address)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ from django.db import transaction
 from linli.accounts.models import User
 from linli.audit.actions import record_event
 
-PREFERENCE_FIELDS = ("language", "elderly_mode", "notify_by_sms", "notify_by_email", "email")
+PREFERENCE_FIELDS = ("language", "elderly_mode", "notify_by_sms", "notify_by_email")
 
 
 def do_update_preferences(user: User, **changes: Any) -> list[str]:
+    unknown = set(changes) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValueError(f"not a preference: {sorted(unknown)}")
     changed = [name for name in PREFERENCE_FIELDS if name in changes and getattr(user, name) != changes[name]]
     if not changed:
         return []

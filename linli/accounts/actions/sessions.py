@@ -30,6 +30,46 @@ def do_start_session(request: HttpRequest, user: User, *, method: str) -> UserSe
     return record
 
 
+PRIVILEGE_SESSION_KEY = "linli_privilege"
+"""A digest of the staff grants (role, area, department) this session id was issued for."""
+
+
+def privilege_fingerprint(user: Any) -> str:
+    """A short digest of ``user``'s effective grants (computed once per request by ``grants``)."""
+    import hashlib
+
+    from linli.accounts.scoping import grants
+
+    granted = sorted((grant.role, grant.path, grant.department_id or 0) for grant in grants(user))
+    return hashlib.sha256(repr(granted).encode()).hexdigest()[:16]
+
+
+def rotate_session_key(request: HttpRequest, user: Any) -> None:
+    """A privilege change (second factor passed, fresh re-authentication, roles changed): give the
+    session a new id so the one it had before (perhaps fixated or copied) no longer signs anyone
+    in; the session data (the ``UserSession`` record, the OTP device) moves to the new id. Records
+    the privileges the new id was issued for."""
+    request.session.cycle_key()
+    request.session[PRIVILEGE_SESSION_KEY] = privilege_fingerprint(user)
+
+
+def rotate_if_privilege_changed(request: HttpRequest, user: Any) -> bool:
+    """Called by the view guards on every signed-in staff request after the second factor: when
+    the account's grants differ from those the session id was issued for (a role was granted or
+    revoked, possibly from an administrator's session), the id is rotated on this request."""
+    current = privilege_fingerprint(user)
+    stored = request.session.get(PRIVILEGE_SESSION_KEY)
+    if stored == current:
+        return False
+    if stored is None:
+        request.session[PRIVILEGE_SESSION_KEY] = current
+        return False
+    request.session.cycle_key()
+    request.session[PRIVILEGE_SESSION_KEY] = current
+    record_event("auth.session_rotated", actor=user, target=user, detail={"reason": "roles_changed"})
+    return True
+
+
 def do_end_session(record: UserSession, *, reason: str, acting_user: Any = None) -> None:
     with transaction.atomic():
         updated = UserSession.objects.filter(id=record.id, ended_at__isnull=True).update(

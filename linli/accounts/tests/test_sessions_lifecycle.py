@@ -81,7 +81,7 @@ def test_idle_for_thirty_minutes_signs_out(tree, make_staff, resident_sign_in): 
         traveller.shift(datetime.timedelta(minutes=30, seconds=1))
         response = staff_client.get("/workbench/")
         assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/")
+        assert response["Location"] == "/accounts/staff-login/?next=%2Fworkbench%2F"  # staff, not resident sign-in
         assert not is_signed_in(staff_client)
         assert not is_signed_in(resident_client)
     records = UserSession.objects.filter(ended_at__isnull=False)
@@ -100,7 +100,7 @@ def test_twelve_hours_is_the_absolute_limit_even_when_active(tree, make_staff): 
         traveller.shift(datetime.timedelta(minutes=20, seconds=1))
         response = client.get("/workbench/")
         assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/")
+        assert response["Location"] == "/accounts/staff-login/?next=%2Fworkbench%2F"
         assert not is_signed_in(client)
 
 

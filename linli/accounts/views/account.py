@@ -75,7 +75,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         changes["language"] = data["language"]
     if data.get("elderly_mode") in {"0", "1"}:
         changes["elderly_mode"] = data["elderly_mode"] == "1"
-    for name in ("notify_by_sms", "notify_by_email", "email"):
+    for name in ("notify_by_sms", "notify_by_email"):
         if name in data:
             changes[name] = data[name]
     response = redirect(next_url)

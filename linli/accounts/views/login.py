@@ -17,7 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.accounts.actions import login as login_actions
 from linli.accounts.actions.sessions import do_end_session
-from linli.accounts.decorators import allows_expired_password, public, signed_in, staff_second_factor_pending
+from linli.accounts.decorators import (
+    SIGN_IN_KIND_COOKIE,
+    allows_expired_password,
+    public,
+    signed_in,
+    staff_second_factor_pending,
+)
 from linli.accounts.forms import ChangePasswordForm, CodeForm, PasswordLoginForm, PhoneForm, ReauthenticateForm
 from linli.accounts.passwords import password_expired
 from linli.core.errors import LinliError
@@ -25,6 +31,7 @@ from linli.privacy import crypto
 from linli.privacy.masking import mask_phone
 
 PENDING_PHONE_KEY = "linli_pending_login_phone"
+SIGN_IN_KIND_MAX_AGE = 90 * 24 * 3600
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -32,6 +39,11 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def _remember_sign_in_kind(response: HttpResponse, kind: str) -> None:
+    """Which sign-in page to offer when this browser's session ends (staff or resident)."""
+    response.set_cookie(SIGN_IN_KIND_COOKIE, kind, max_age=SIGN_IN_KIND_MAX_AGE, samesite="Lax", httponly=True)
 
 
 def _pending_phone(request: HttpRequest) -> str | None:
@@ -82,7 +94,9 @@ def resident_login(request: HttpRequest) -> HttpResponse:
                 status = error.status
             else:
                 request.session.pop(PENDING_PHONE_KEY, None)
-                return redirect(_safe_next(request, "/home/"))
+                response = redirect(_safe_next(request, "/home/"))
+                _remember_sign_in_kind(response, "resident")
+                return response
         else:
             status = 422
     context = {
@@ -117,7 +131,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error.message))
                 status = error.status
             else:
-                return redirect(f"/accounts/second-factor/?next={_safe_next(request, '/workbench/')}")
+                response = redirect(f"/accounts/second-factor/?next={_safe_next(request, '/workbench/')}")
+                _remember_sign_in_kind(response, "staff")
+                return response
         else:
             status = 422
     return render(
