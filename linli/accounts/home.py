@@ -11,5 +11,7 @@ from linli.accounts.selectors_residents import links_of_resident
 
 
 def my_home(request: HttpRequest) -> dict[str, Any]:
-    """Always shown to residents: with no link yet it invites them to link their home."""
-    return {"links": links_of_resident(request.user)}  # type: ignore[arg-type]
+    """Always shown to residents. Without a verified or pending home it invites them to link one;
+    with one, it only offers to link another home."""
+    links = links_of_resident(request.user)  # type: ignore[arg-type]
+    return {"links": links, "has_home": any(link.status in ("pending", "verified") for link in links)}
