@@ -29,6 +29,9 @@ if not IS_PRODUCTION:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = environment.flag("LINLI_DEBUG", default=not IS_PRODUCTION)
+# With DEBUG on (development, the demo) errors still show the house pages (linli.web.errors);
+# developers who want Django's debug pages set LINLI_DEBUG_PAGES=1.
+LINLI_DEBUG_PAGES = environment.flag("LINLI_DEBUG_PAGES", default=False)
 DEMO_MODE = environment.flag("LINLI_DEMO_MODE", default=not IS_PRODUCTION)
 
 keys = environment.load_keys(DATA_DIR, production=IS_PRODUCTION)
@@ -74,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "linli.web.errors.ErrorPagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Stands in for Django's AuthenticationMiddleware, django-otp's OTPMiddleware and the session
     # lifecycle check: one query per signed-in request (docs/decisions/0011-signed-in-request-cost.md).
@@ -210,6 +214,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "linli_session"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "linli.web.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -263,6 +268,9 @@ if not IS_PRODUCTION:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LINLI_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# A whole upload (multipart) body; anything larger, and any other body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE, is answered 413 before it is read (linli.web.errors).
+LINLI_UPLOAD_MAX_BYTES = LINLI_IMPORT_MAX_BYTES + 1024 * 1024
 
 # Area maps show no background tiles unless an approved tile server is configured: a URL template
 # such as https://{s}.tiles.example.cn/{z}/{x}/{y}.png (its origin is added to the CSP img-src).
@@ -299,6 +307,11 @@ LINLI_SMS_ALIYUN: dict[str, object] = {
         "notification": os.environ.get("LINLI_SMS_TEMPLATE_NOTIFICATION", ""),
     },
 }
+
+# --- privacy -------------------------------------------------------------------------------------
+# Full values (phone, ID number) one staff member may reveal in any hour / any 24 hours.
+LINLI_REVEALS_PER_HOUR = environment.integer("LINLI_REVEALS_PER_HOUR", 20)
+LINLI_REVEALS_PER_DAY = environment.integer("LINLI_REVEALS_PER_DAY", 60)
 
 # --- audit ---------------------------------------------------------------------------------------
 LINLI_AUDIT_RETENTION_DAYS = environment.integer("LINLI_AUDIT_RETENTION_DAYS", 365)

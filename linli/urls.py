@@ -13,5 +13,12 @@ urlpatterns = [
     path("areas/", include("linli.areas.urls")),
     path("audit/", include("linli.audit.urls")),
     path("notifications/", include("linli.notify.urls")),
+    path("privacy/", include("linli.privacy.urls")),
+    path("notices/", include("linli.notices.urls")),
     path("api/v1/", include("linli.api.urls")),
 ]
+
+handler400 = "linli.web.errors.bad_request"
+handler403 = "linli.web.errors.permission_denied"
+handler404 = "linli.web.errors.page_not_found"
+handler500 = "linli.web.errors.server_error"

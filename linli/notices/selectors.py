@@ -1,0 +1,297 @@
+"""Reads of community notices, scoped (house rule 4).
+
+* Staff see the notices addressed inside their remit and those addressed to an area above it (a
+  street-wide notice reaches a grid worker's residents too); read counts and reminders cover only
+  the recipients in their remit. Anything else answers 404.
+* Residents see the published notices of the places their verified homes lie in, and the withdrawn
+  ones they received (as withdrawn).
+* Anyone sees a community's public board: its published, non-withdrawn notices and the street's,
+  with place names only (no staff or resident names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from linli.accounts.models import AccountKind, DwellingLink, DwellingLinkStatus
+from linli.accounts.scoping import scope_paths
+from linli.areas.models import Area, AreaKind, within_q
+from linli.notices.actions import TARGET_KINDS, read_q
+from linli.notices.models import Notice, NoticeAttachment, NoticeReceipt, NoticeStatus, NoticeVersion
+from linli.notices.permissions import NOTICE_STAFF, PUBLISHERS
+
+LIST_FIELDS = (
+    "id", "title", "urgency", "status", "publish_at", "published_at", "corrected_at", "withdrawn_at",
+    "recipient_count", "area_path", "area__id", "area__name", "area__kind",
+)  # fmt: skip
+BOARD_LIMIT = 50
+
+
+def prefixes(path: str) -> list[str]:
+    """Every area path above and including ``path`` ("/1/5/9/" → "/1/", "/1/5/", "/1/5/9/")."""
+    parts = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "/".join(parts[: end + 1]) + "/" for end in range(len(parts))]
+
+
+def _ancestor_paths(paths: list[str]) -> list[str]:
+    return sorted({prefix for path in paths for prefix in prefixes(path)[:-1]})
+
+
+# --- staff -----------------------------------------------------------------------------------------------
+
+
+def staff_visibility_q(actor: Any) -> Q:
+    paths = scope_paths(actor, NOTICE_STAFF)
+    return within_q(paths, field="area_path") | Q(area_path__in=_ancestor_paths(paths))
+
+
+def staff_notices_for(actor: Any, *, status: str = "") -> QuerySet[Notice]:
+    """Notices in or above the actor's remit, newest first (only the listed columns)."""
+    notices = Notice.objects.filter(staff_visibility_q(actor))
+    if status in NoticeStatus.values:
+        notices = notices.filter(status=status)
+    return notices.select_related("area").only(*LIST_FIELDS).order_by("-publish_at", "-id")
+
+
+@dataclass(frozen=True)
+class ReadCount:
+    total: int
+    read: int
+
+    @property
+    def unread(self) -> int:
+        return self.total - self.read
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.read / self.total) if self.total else 0
+
+
+def read_counts_for(actor: Any, notice_ids: list[int]) -> dict[int, ReadCount]:
+    """Recipients and readers of each notice within the actor's remit (one query)."""
+    if not notice_ids:
+        return {}
+    rows = (
+        NoticeReceipt.objects.filter(
+            within_q(scope_paths(actor, NOTICE_STAFF), field="area_path"), notice_id__in=notice_ids
+        )
+        .values("notice_id")
+        .annotate(total=Count("id"), read=Count("id", filter=read_q()))
+        .order_by()
+    )
+    return {row["notice_id"]: ReadCount(row["total"], row["read"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class GridCount:
+    grid_id: int | None
+    grid_name: str
+    count: ReadCount
+
+
+def grid_counts_for(actor: Any, notice: Notice) -> list[GridCount]:
+    """Read counts per grid of the recipients in the actor's remit (one query), by grid order."""
+    rows = (
+        NoticeReceipt.objects.filter(within_q(scope_paths(actor, NOTICE_STAFF), field="area_path"), notice_id=notice.pk)
+        .values("grid_id", "grid__name", "grid__path")
+        .annotate(total=Count("id"), read=Count("id", filter=read_q()))
+        .order_by("grid__path")
+    )
+    return [GridCount(row["grid_id"], row["grid__name"] or "", ReadCount(row["total"], row["read"])) for row in rows]
+
+
+def get_notice_for(actor: Any, notice_id: int) -> Notice:
+    """One notice the actor may see (staff in or above their remit, a resident's own), else 404."""
+    if getattr(actor, "kind", None) == AccountKind.STAFF:
+        if not actor.has_perm("notices.view_notices"):
+            raise Http404
+        queryset = Notice.objects.filter(staff_visibility_q(actor))
+    elif getattr(actor, "is_authenticated", False) and actor.has_perm("notices.read_notices"):
+        queryset = resident_notices_q(actor)
+    else:
+        raise Http404
+    notice = queryset.select_related("area", "created_by", "withdrawn_by").filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def get_managed_notice_for(actor: Any, notice_id: int) -> Notice:
+    """A notice the actor may correct or withdraw (addressed inside their publishing remit), else 404."""
+    notice = (
+        Notice.objects.filter(within_q(scope_paths(actor, PUBLISHERS), field="area_path"), pk=notice_id)
+        .select_related("area")
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def versions_of(notice: Notice) -> list[NoticeVersion]:
+    return list(NoticeVersion.objects.filter(notice_id=notice.pk).order_by("-number"))
+
+
+def attachments_of(notice: Notice) -> list[NoticeAttachment]:
+    return list(
+        NoticeAttachment.objects.filter(notice_id=notice.pk)
+        .only("id", "notice_id", "kind", "name", "content_type", "size", "position")
+        .order_by("kind", "position", "id")
+    )
+
+
+def target_areas_for(actor: Any) -> list[Area]:
+    """Streets, communities, grids and estates where the actor may publish (buildings are chosen
+    under an estate, see ``buildings_under``), in tree order."""
+    kinds = sorted(kind for kind in TARGET_KINDS if kind != AreaKind.BUILDING)
+    return list(
+        Area.objects.active()
+        .filter(within_q(scope_paths(actor, PUBLISHERS)), kind__in=kinds)
+        .only("id", "name", "kind", "path", "depth")
+        .order_by("path")
+    )
+
+
+def get_target_area_for(actor: Any, area_id: Any) -> Area:
+    """An active street, community, grid, estate or building in the actor's publishing remit, else 404."""
+    text = str(area_id or "").strip()
+    if not text.isdigit():
+        raise Http404
+    area = (
+        Area.objects.active()
+        .filter(within_q(scope_paths(actor, PUBLISHERS)), pk=int(text), kind__in=sorted(TARGET_KINDS))
+        .first()
+    )
+    if area is None:
+        raise Http404
+    return area
+
+
+def buildings_under(actor: Any, estate: Area) -> list[Area]:
+    return list(
+        Area.objects.active()
+        .filter(within_q([estate.path]), within_q(scope_paths(actor, PUBLISHERS)), kind=AreaKind.BUILDING)
+        .only("id", "name", "path")
+        .order_by("path")
+    )
+
+
+def scheduled_for_workbench(actor: Any, *, limit: int = 10) -> list[Notice]:
+    """The actor's remit's scheduled notices, next first."""
+    return list(
+        Notice.objects.filter(
+            within_q(scope_paths(actor, PUBLISHERS), field="area_path"), status=NoticeStatus.SCHEDULED
+        )
+        .select_related("area")
+        .only("id", "title", "publish_at", "urgency", "area__name")
+        .order_by("publish_at", "id")[:limit]
+    )
+
+
+def recent_published_for(actor: Any, *, since: Any, until: Any, limit: int = 50) -> list[Notice]:
+    return list(
+        Notice.objects.filter(
+            staff_visibility_q(actor), status=NoticeStatus.PUBLISHED, published_at__gte=since, published_at__lte=until
+        )
+        .select_related("area")
+        .only("id", "title", "published_at", "urgency", "area__name")
+        .order_by("-published_at")[:limit]
+    )
+
+
+# --- residents ----------------------------------------------------------------------------------------------
+
+
+def home_paths(user: Any) -> list[str]:
+    return list(
+        DwellingLink.objects.filter(user_id=user.pk, status=DwellingLinkStatus.VERIFIED).values_list(
+            "area_path", flat=True
+        )
+    )
+
+
+def resident_notices_q(user: Any, paths: list[str] | None = None) -> QuerySet[Notice]:
+    """Published notices of the places the resident lives in, and withdrawn ones they received."""
+    paths = home_paths(user) if paths is None else paths
+    above = sorted({prefix for path in paths for prefix in prefixes(path)})
+    received = NoticeReceipt.objects.filter(notice_id=OuterRef("pk"), user_id=user.pk)
+    return Notice.objects.filter(
+        Q(status=NoticeStatus.PUBLISHED, area_path__in=above) | Q(Exists(received), status=NoticeStatus.WITHDRAWN)
+    )
+
+
+def notices_for_resident(user: Any, *, paths: list[str] | None = None) -> QuerySet[Notice]:
+    """The resident's notices, newest first, each with ``is_read`` (on the notice page or in the inbox)."""
+    read = NoticeReceipt.objects.filter(read_q(), notice_id=OuterRef("pk"), user_id=user.pk)
+    return (
+        resident_notices_q(user, paths)
+        .annotate(is_read=Exists(read))
+        .select_related("area")
+        .only(*LIST_FIELDS)
+        .order_by("-publish_at", "-id")
+    )
+
+
+# --- the public board ----------------------------------------------------------------------------------------
+
+
+def board_communities() -> list[Area]:
+    return list(
+        Area.objects.active()
+        .filter(kind=AreaKind.COMMUNITY)
+        .select_related("parent")
+        .only("id", "name", "path", "parent__name")
+        .order_by("path")
+    )
+
+
+def get_board_community(community_id: int) -> Area:
+    area = Area.objects.active().filter(pk=community_id, kind=AreaKind.COMMUNITY).select_related("parent").first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def board_notices_q(community: Area) -> QuerySet[Notice]:
+    """Published, non-withdrawn notices of the community, of the places in it and of the street above."""
+    return Notice.objects.filter(
+        within_q([community.path], field="area_path") | Q(area_path__in=prefixes(community.path)[:-1]),
+        status=NoticeStatus.PUBLISHED,
+    )
+
+
+def board_notices(community: Area, *, limit: int = BOARD_LIMIT) -> list[Notice]:
+    return list(
+        board_notices_q(community).select_related("area").only(*LIST_FIELDS).order_by("-publish_at", "-id")[:limit]
+    )
+
+
+def get_board_notice(community: Area, notice_id: int) -> Notice:
+    notice = board_notices_q(community).select_related("area").filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def get_attachment_for(actor: Any, attachment_id: int) -> NoticeAttachment:
+    """A file of a published notice (public, as the board is), or of a notice the staff member may
+    see; anything else 404."""
+    attachment = NoticeAttachment.objects.select_related("notice").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    if attachment.notice.status == NoticeStatus.PUBLISHED:
+        return attachment
+    if getattr(actor, "kind", None) == AccountKind.STAFF and actor.has_perm("notices.view_notices"):
+        if Notice.objects.filter(staff_visibility_q(actor), pk=attachment.notice_id).exists():
+            return attachment
+    raise Http404
+
+
+def with_attachments(notices: QuerySet[Notice]) -> QuerySet[Notice]:
+    return notices.prefetch_related(
+        Prefetch("attachments", queryset=NoticeAttachment.objects.only("id", "notice_id", "kind", "name"))
+    )
