@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.areas.models import Area, AreaKind
@@ -80,7 +80,9 @@ class NoticeTextForm(forms.Form):
 
 class PublishForm(NoticeTextForm):
     area = forms.TypedChoiceField(
-        label=_("To"), coerce=int, help_text=_("Residents with a verified home there receive it.")
+        label=pgettext_lazy("notice recipients", "To"),
+        coerce=int,
+        help_text=_("Residents with a verified home there receive it."),
     )
     building = forms.TypedChoiceField(
         label=_("Only one building (optional)"), coerce=int, required=False, empty_value=None
