@@ -8,9 +8,10 @@ translated for people; ``fields`` appears on 422 answers and names each invalid 
 
 Statuses: 401 not signed in (or the staff session has not passed TOTP), 403 a signed-in account
 without the function's rule (function level, B4), 404 unknown or outside the actor's
-jurisdiction (object level, B2 — never 403, so a probe learns nothing), 409 conflict, 422
-invalid input, 429 throttled (with ``Retry-After``), 500 an unexpected error (logged with the
-request id, body without detail).
+jurisdiction (object level, B2 — never 403, so a probe learns nothing), 409 conflict, 413 a body
+over the limit (answered by ``linli.web.errors.ErrorPagesMiddleware`` before the API reads it,
+and here should a body still prove too large), 422 invalid input, 429 throttled (with
+``Retry-After``), 500 an unexpected error (logged with the request id, body without detail).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from linli.core.errors import LinliError
+from linli.core.errors import LinliError, RateLimited
+from linli.core.errors import error_body as error_body
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -42,10 +44,6 @@ class NotAuthenticated(AuthenticationError):
 class CsrfFailed(HttpError):
     def __init__(self) -> None:
         super().__init__(403, "CSRF check failed")
-
-
-def error_body(code: str, message: Any, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": str(message), **extra}}
 
 
 def _respond(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: Any, **extra: Any) -> HttpResponse:
@@ -84,7 +82,12 @@ def install(api: NinjaAPI) -> None:
         response = _respond(api, request, exc.status, exc.code, exc.message, **extra)
         if exc.status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="linli"'
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
         return response
+
+    def too_large(request: HttpRequest, exc: Any) -> HttpResponse:
+        return _respond(api, request, 413, "too_large", _("The request body is too large."))
 
     def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return _respond(api, request, 404, "not_found", _("Not found."))
@@ -144,6 +147,7 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Exception, unexpected)
     api.add_exception_handler(LinliError, linli_error)
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(RequestDataTooBig, too_large)
     api.add_exception_handler(PermissionDenied, permission_denied)
     api.add_exception_handler(PermissionError, permission_denied)
     api.add_exception_handler(HttpError, http_error)

@@ -35,10 +35,32 @@ class Conflict(LinliError):
 
 
 class RateLimited(LinliError):
+    """Too many attempts. ``retry_after`` (seconds), when known, becomes the ``Retry-After`` header."""
+
     code = "rate_limited"
     status = 429
+
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message, code=code, field=field)
+        self.retry_after = retry_after
 
 
 class ReauthenticationRequired(LinliError):
     code = "reauthentication_required"
     status = 401
+
+
+def error_body(code: str, message: str | Promise, **extra: object) -> dict[str, object]:
+    """The JSON error format of the API, also used for errors answered before a view runs
+    (an oversized body: 413)::
+
+        {"error": {"code": "not_found", "message": "Not found.", "fields": [...]}}
+    """
+    return {"error": {"code": code, "message": str(message), **extra}}
