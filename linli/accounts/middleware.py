@@ -4,59 +4,244 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, logout
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import is_verified as otp_is_verified
 
-from linli.accounts.models import UserSession
+from linli.accounts.models import StaffTOTPDevice, User, UserSession
 
 SESSION_RECORD_KEY = "linli_session_id"
 ACTIVITY_WRITE_INTERVAL = datetime.timedelta(seconds=60)
 
 
-class SessionLifecycleMiddleware:
-    """Every signed-in session has a ``UserSession`` row. A request whose row is ended, idle for
-    longer than the idle timeout, or older than the absolute lifetime is signed out."""
+class IdentityMiddleware:
+    """Who is asking: the user, their verified second factor and their session record, in one
+    hand-written query per request (docs/decisions/0011-signed-in-request-cost.md).
+
+    It stands in for Django's ``AuthenticationMiddleware``, django-otp's ``OTPMiddleware`` and the
+    session-lifecycle check (SECURITY.md A5) and keeps their semantics: ``request.user`` is the
+    active user of the session (an inactive, deleted or re-passworded account is anonymous and the
+    session is flushed), ``request.user.otp_device`` is the confirmed device of that user named in
+    the session or ``None`` (a reset device unverifies the very next request), and
+    ``request.user.is_verified()`` answers from it. Every signed-in session has a ``UserSession``
+    row; a request whose row is ended, idle for longer than the idle timeout, or older than the
+    absolute lifetime is signed out. Nothing is cached across requests, so a disabled account, a
+    reset device and an ended session take effect on the next request; only the activity write
+    runs at most once a minute.
+
+    The encrypted columns (phone, ID number, TOTP seed) are not read: they stay deferred and load
+    on first access, so no request decrypts what it does not show."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            self._check(request)
+        request.user = identify(request)
+        request.auser = partial(_auser, request)  # type: ignore[attr-defined]
         return self.get_response(request)
 
-    def _check(self, request: HttpRequest) -> None:
-        from linli.accounts import actions
 
-        record_id = request.session.get(SESSION_RECORD_KEY)
-        record = (
-            UserSession.objects.filter(id=record_id, user_id=int(request.user.pk or 0)).first() if record_id else None
+async def _auser(request: HttpRequest) -> Any:
+    return request.user
+
+
+def _anonymous() -> Any:
+    user = AnonymousUser()
+    user.otp_device = None  # type: ignore[attr-defined]
+    user.is_verified = partial(otp_is_verified, user)  # type: ignore[attr-defined]
+    return user
+
+
+class _IdentityQuery:
+    """The SQL and row converters of the identity query for one database vendor."""
+
+    def __init__(self, connection: Any) -> None:
+        self.user_fields = [field for field in User._meta.concrete_fields if field.attname not in ENCRYPTED_USER_FIELDS]
+        self.device_fields = [
+            StaffTOTPDevice._meta.get_field(name) for name in ("id", "user", "name", "confirmed", "confirmed_at")
+        ]
+        self.record_fields = [
+            UserSession._meta.get_field(name) for name in ("id", "user", "created_at", "last_activity_at", "ended_at")
+        ]
+        quote = connection.ops.quote_name
+
+        def columns(alias: str, fields: list[Any]) -> str:
+            return ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
+
+        # Table and column names come from the models; every value is a parameter.
+        self.sql = (
+            f"SELECT {columns('u', self.user_fields)}, {columns('d', self.device_fields)}, "  # noqa: S608
+            f"{columns('r', self.record_fields)} "
+            f"FROM {quote(User._meta.db_table)} u "
+            f"LEFT JOIN {quote(StaffTOTPDevice._meta.db_table)} d "
+            f"ON d.{quote('id')} = %s AND d.{quote('user_id')} = u.{quote('id')} "
+            f"LEFT JOIN {quote(UserSession._meta.db_table)} r "
+            f"ON r.{quote('id')} = %s AND r.{quote('user_id')} = u.{quote('id')} "
+            f"WHERE u.{quote('id')} = %s"
         )
-        now = timezone.now()
-        reason = ""
-        if record is None or record.ended_at is not None:
-            reason = "ended"
-        elif now - record.last_activity_at > datetime.timedelta(seconds=settings.LINLI_SESSION_IDLE_SECONDS):
-            reason = "idle_timeout"
-        elif now - record.created_at > datetime.timedelta(seconds=settings.LINLI_SESSION_ABSOLUTE_SECONDS):
-            reason = "absolute_timeout"
-        if reason:
-            if record is not None and record.ended_at is None:
-                actions.do_end_session(record, reason=reason)
-            logout(request)
-            request.linli_session_expired = True  # type: ignore[attr-defined]
-            return
-        assert record is not None
-        request.linli_session = record  # type: ignore[attr-defined]
-        # Background polls (the inbox badge) do not count as activity, or an open tab would keep
-        # its session alive for ever (A5 idle timeout).
-        background = request.headers.get("X-Linli-Background") == "1"
-        if not background and now - record.last_activity_at > ACTIVITY_WRITE_INTERVAL:
-            UserSession.objects.filter(id=record.id).update(last_activity_at=now)
+        self.converters = [
+            [
+                *connection.ops.get_db_converters(field.get_col(field.model._meta.db_table)),
+                *field.get_db_converters(connection),
+            ]
+            for field in (*self.user_fields, *self.device_fields, *self.record_fields)
+        ]
+        self.record_id_field = UserSession._meta.pk
+
+    def run(self, connection: Any, user_id: int, device_id: int | None, record_id: Any) -> list[Any] | None:
+        record_param = None
+        if record_id:
+            try:
+                record_param = self.record_id_field.get_db_prep_value(
+                    self.record_id_field.to_python(record_id), connection
+                )
+            except ValidationError:
+                record_param = None
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [device_id, record_param, user_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, converters in enumerate(self.converters):
+            value = values[index]
+            if value is not None:
+                for converter in converters:
+                    value = converter(value, None, connection)
+                values[index] = value
+        return values
+
+
+ENCRYPTED_USER_FIELDS = frozenset({"phone", "id_number"})
+FAST_BACKEND = "linli.accounts.backends.StaffPasswordBackend"
+_queries: dict[str, _IdentityQuery] = {}
+
+
+def _identity_query(connection: Any) -> _IdentityQuery:
+    query = _queries.get(connection.vendor)
+    if query is None:
+        query = _queries[connection.vendor] = _IdentityQuery(connection)
+    return query
+
+
+def _device_id(persistent_id: Any) -> int | None:
+    """The id of a ``StaffTOTPDevice`` persistent id (``accounts.stafftotpdevice/12``)."""
+    if not isinstance(persistent_id, str):
+        return None
+    label, _, number = persistent_id.rpartition("/")
+    if label != StaffTOTPDevice.model_label() or not number.isdigit():
+        return None
+    return int(number)
+
+
+def identify(request: HttpRequest) -> Any:
+    session = request.session
+    user_id_text = session.get(SESSION_KEY)
+    if user_id_text is None or session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return _anonymous()
+    try:
+        user_id = int(user_id_text)
+    except (TypeError, ValueError):
+        return _anonymous()
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    connection = connections[router.db_for_read(User)]
+    query = _identity_query(connection)
+    row = query.run(connection, user_id, _device_id(persistent_id), session.get(SESSION_RECORD_KEY))
+    if row is None:
+        session.flush()
+        return _anonymous()
+    user_count, device_count = len(query.user_fields), len(query.device_fields)
+    user = User.from_db(connection.alias, [field.attname for field in query.user_fields], row[:user_count])
+    if session.get(BACKEND_SESSION_KEY) != FAST_BACKEND:
+        # Another configured backend: let it decide exactly as Django's get_user would.
+        user = auth.get_user(request)
+        if not user.is_authenticated:
+            return _anonymous()
+    elif not user.is_active or not _session_hash_matches(request, user):
+        session.flush()
+        return _anonymous()
+    device_values = row[user_count : user_count + device_count]
+    record_values = row[user_count + device_count :]
+    device = None
+    if device_values[0] is not None and device_values[3]:
+        device = StaffTOTPDevice.from_db(
+            connection.alias, [field.attname for field in query.device_fields], device_values
+        )
+    elif persistent_id is not None:
+        if _device_id(persistent_id) is None:
+            device = _device_from_other_model(persistent_id, user)
+        if device is None:
+            del session[DEVICE_ID_SESSION_KEY]
+    user.otp_device = device  # type: ignore[attr-defined]
+    user.is_verified = partial(otp_is_verified, user)  # type: ignore[attr-defined]
+    record = None
+    if record_values[0] is not None:
+        record = UserSession.from_db(connection.alias, [field.attname for field in query.record_fields], record_values)
+    return _check_session_record(request, user, record)
+
+
+def _device_from_other_model(persistent_id: str, user: Any) -> Any:
+    """A device of another django-otp model (none is installed today), loaded as django-otp would."""
+    from django_otp.models import Device
+
+    device = Device.from_persistent_id(persistent_id)
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return None
+    return device
+
+
+def _session_hash_matches(request: HttpRequest, user: Any) -> bool:
+    """Django's check: the session was made for the current password (a password change elsewhere
+    signs this session out); a hash made with a fallback secret is renewed."""
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    if any(constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash()):
+        request.session.cycle_key()
+        request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        return True
+    return False
+
+
+def _check_session_record(request: HttpRequest, user: Any, record: UserSession | None) -> Any:
+    from linli.accounts import actions
+
+    now = timezone.now()
+    reason = ""
+    if record is None or record.ended_at is not None:
+        reason = "ended"
+    elif now - record.last_activity_at > datetime.timedelta(seconds=settings.LINLI_SESSION_IDLE_SECONDS):
+        reason = "idle_timeout"
+    elif now - record.created_at > datetime.timedelta(seconds=settings.LINLI_SESSION_ABSOLUTE_SECONDS):
+        reason = "absolute_timeout"
+    if reason:
+        if record is not None and record.ended_at is None:
+            actions.do_end_session(record, reason=reason)
+        request.user = user
+        logout(request)
+        request.linli_session_expired = True  # type: ignore[attr-defined]
+        return _anonymous()
+    assert record is not None
+    request.linli_session = record  # type: ignore[attr-defined]
+    # Background polls (the inbox badge) do not count as activity, or an open tab would keep
+    # its session alive for ever (A5 idle timeout).
+    background = request.headers.get("X-Linli-Background") == "1"
+    if not background and now - record.last_activity_at > ACTIVITY_WRITE_INTERVAL:
+        UserSession.objects.filter(id=record.id).update(last_activity_at=now)
+    return user
 
 
 class UserPreferencesMiddleware:
