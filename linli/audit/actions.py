@@ -5,8 +5,9 @@ Also the audit administrator's export of events (``do_export_events``), itself a
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome
+from linli.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, keying_seal
 from linli.core import context
 from linli.core.errors import PermissionRefused
 from linli.privacy.logging import scrub
@@ -111,7 +112,8 @@ def record_event(
     label = actor_label or (actor.get_username() if authenticated else "")
     with transaction.atomic():
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(
-            id=1, defaults={"last_hash": GENESIS_HASH, "last_event_id": 0}
+            id=1,
+            defaults={"last_hash": GENESIS_HASH, "last_event_id": 0, "keyed_from": 1, "keyed_seal": keying_seal(1)},
         )
         event = AuditEvent(
             id=head.last_event_id + 1,
@@ -130,7 +132,7 @@ def record_event(
             detail=cleaned_detail,
             previous_hash=head.last_hash,
         )
-        event.hash = event.compute_hash()
+        event.hash = event.compute_hash(keyed=event.id >= head.keyed_from)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(id=1).update(last_event_id=event.id, last_hash=event.hash)
     return event
@@ -176,3 +178,114 @@ def do_export_events(filters: Any, *, acting_user: Any, limit: int = MAX_EXPORT_
             },
         )
     return EventExport(ids=ids, truncated=truncated)
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointOutcome:
+    """What ``do_write_checkpoint`` did: the checkpoint written (``None`` when the chain had not
+    moved, or failed verification), whether the chain verified, and who was told."""
+
+    checkpoint: Any
+    verified: bool
+    notified: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def _audit_administrators() -> list[Any]:
+    from linli.accounts.models import Role, User
+
+    return list(
+        User.objects.filter(is_active=True, roles__role=Role.AUDIT_ADMIN, roles__revoked_at__isnull=True)
+        .distinct()
+        .order_by("id")
+    )
+
+
+def _notify_administrators(render: Callable[[], tuple[str, str]], *, kind: str, urgent: bool) -> int:
+    """Each audit administrator gets the message in their own language: in-app for a routine
+    checkpoint; an alert also goes out by SMS/e-mail as they chose."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from linli.notify.actions import do_send_notification
+
+    administrators = _audit_administrators()
+    for administrator in administrators:
+        with translation.override(administrator.language or settings.LANGUAGE_CODE):
+            title, body = render()
+            do_send_notification(
+                administrator,
+                title=title,
+                body=body,
+                url=reverse("audit:events"),
+                kind=kind,
+                channels=None if urgent else [],
+            )
+    return len(administrators)
+
+
+def _beijing(iso: str) -> str:
+    """``2026-11-30 09:17:00 +08:00``: local time with its offset stated."""
+    moment = timezone.localtime(datetime.datetime.fromisoformat(iso))
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+def do_write_checkpoint(*, notify: bool, skip_unchanged: bool = False, batch_size: int = 5000) -> CheckpointOutcome:
+    """Verify the chain since the last checkpoint, then append a signed checkpoint (count + head)
+    to the checkpoint file and, with ``notify``, put it in every audit administrator's inbox.
+
+    A chain that fails verification is not checkpointed (that would anchor a rewritten chain);
+    the audit administrators are alerted instead, by every channel they chose. With
+    ``skip_unchanged`` nothing is written when the chain has not grown since the last checkpoint.
+    Run by the job queue (``tasks.py``) with no acting user: it changes no business data (the
+    notifications it sends are audited by ``do_send_notification``)."""
+    from linli.audit import checkpoints
+    from linli.audit.verification import verify_chain
+
+    previous = checkpoints.last_valid()
+    start = None
+    if previous is not None and not checkpoints.check_state(previous):
+        start = (previous.count, previous.head)
+    result = verify_chain(batch_size=batch_size, start=start)
+    if not result.ok:
+        broken_id = result.broken_id
+
+        def alert() -> tuple[str, str]:
+            return _("The audit log failed its integrity check"), _(
+                "Event %(event)s of the audit log does not verify: it was changed, removed or added outside "
+                "the application. No checkpoint was written. Run “linli audit verify --checkpoint” on the "
+                "server and keep the checkpoint copies you hold."
+            ) % {"event": broken_id}
+
+        notified = _notify_administrators(alert, kind="audit_integrity_alert", urgent=True)
+        return CheckpointOutcome(None, False, notified, broken_id, result.reason)
+    head = AuditChainHead.objects.filter(id=1).first()
+    count, head_hash = (head.last_event_id, head.last_hash) if head is not None else (0, GENESIS_HASH)
+    if skip_unchanged and previous is not None and (previous.count, previous.head) == (count, head_hash):
+        return CheckpointOutcome(None, True, 0)
+    written = checkpoints.Checkpoint(
+        count=count, head=head_hash, created_at=timezone.localtime().isoformat(timespec="seconds")
+    ).signed()
+    checkpoints.append(written)
+    notified = 0
+    if notify:
+
+        def message() -> tuple[str, str]:
+            return _("Audit log checkpoint"), _(
+                "The audit log held %(count)s events at %(time)s; the last one hashes to %(head)s. "
+                "Signed checkpoint (keep a copy outside the server): %(line)s"
+            ) % {
+                "count": written.count,
+                "time": _beijing(written.created_at),
+                "head": written.head,
+                "line": written.line(),
+            }
+
+        notified = _notify_administrators(message, kind="audit_checkpoint", urgent=False)
+    return CheckpointOutcome(written, True, notified)

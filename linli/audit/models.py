@@ -1,9 +1,14 @@
 """Audit events (审计日志, SECURITY.md C1–C6).
 
-Rows are never updated or deleted: the model refuses it and database triggers (created in
-migration 0002) refuse it for raw SQL too. Each row's ``hash`` is SHA-256 over the previous row's
-hash and this row's canonical content, so an edit anywhere breaks the chain from that row on, and
-``linli audit verify`` names the first broken row.
+Rows are never updated or deleted: the model refuses it and database triggers (migrations 0002,
+0004 and 0006, defined in ``triggers.py``) refuse it for raw SQL too. Each row's ``hash`` is
+HMAC-SHA256, under ``settings.LINLI_AUDIT_CHAIN_KEY`` (kept with the data-encryption keys, outside
+the database), over the previous row's hash and this row's canonical content, so an edit anywhere
+breaks the chain from that row on, and someone holding only the database cannot compute the hashes
+of a rewritten chain. ``linli audit verify`` names the first broken row. Rows written before the
+chain was keyed (ids below ``AuditChainHead.keyed_from``) keep their plain SHA-256 hashes; the
+head's ``keyed_seal`` (an HMAC of ``keyed_from``) stops anyone without the key from moving that
+boundary to pass a rewritten chain off as unkeyed. See docs/decisions/0008-audit-chain.md.
 
 Retention (C6): rows are kept for at least ``settings.LINLI_AUDIT_RETENTION_DAYS`` days, which the
 settings refuse to set below 184 (Cybersecurity Law art. 21: network logs kept at least six
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -26,6 +32,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
+KEYING_SEAL_CONTEXT = b"linli-audit-chain-keyed-from\x00"
+
+
+def chain_key() -> bytes:
+    key = bytes(getattr(settings, "LINLI_AUDIT_CHAIN_KEY", b""))
+    if len(key) != 32:
+        raise RuntimeError("LINLI_AUDIT_CHAIN_KEY must be 32 bytes")
+    return key
+
+
+def keying_seal(keyed_from: int) -> str:
+    """HMAC of the first keyed event id: the boundary between unkeyed and keyed rows cannot be
+    moved without the chain key."""
+    return hmac.new(chain_key(), KEYING_SEAL_CONTEXT + str(int(keyed_from)).encode(), hashlib.sha256).hexdigest()
 
 
 class Outcome(models.TextChoices):
@@ -94,18 +114,26 @@ class AuditEvent(models.Model):
         }
         return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def compute_hash(self) -> str:
-        """SHA-256 over the previous row's hash followed by this row's canonical content."""
-        return hashlib.sha256(self.previous_hash.encode() + self.canonical_content()).hexdigest()
+    def compute_hash(self, *, keyed: bool = True) -> str:
+        """HMAC-SHA256 under the chain key (plain SHA-256 for rows from before the chain was keyed,
+        ``keyed=False``) over the previous row's hash followed by this row's canonical content."""
+        message = self.previous_hash.encode() + self.canonical_content()
+        if keyed:
+            return hmac.new(chain_key(), message, hashlib.sha256).hexdigest()
+        return hashlib.sha256(message).hexdigest()
 
 
 class AuditChainHead(models.Model):
     """One row, locked by every append, so chain positions are assigned one at a time on
-    PostgreSQL as well as on SQLite."""
+    PostgreSQL as well as on SQLite. Triggers let it only advance by one event at a time, to an
+    event that exists and links to the previous head (``triggers.py``)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Events from this id on are HMAC-keyed; earlier ones (written before migration 0005) are not.
+    keyed_from = models.BigIntegerField(default=1)
+    keyed_seal = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"chain head at #{self.last_event_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
@@ -45,6 +46,7 @@ class Keys:
     current_data_key_id: str
     blind_index_key: bytes
     development: bool
+    audit_chain_key: bytes = b""
 
 
 def _decode_key(text: str, what: str) -> bytes:
@@ -79,7 +81,34 @@ def generate_development_keys() -> dict[str, str]:
         "data_keys": "dev1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "current_data_key": "dev1",
         "blind_index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "audit_chain_key": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
+
+
+REQUIRED_KEYS = ("secret_key", "data_keys", "blind_index_key", "audit_chain_key")
+
+
+def _add_missing_development_keys(path: Path) -> dict[str, str]:
+    """Add keys introduced after ``path`` was generated (the audit chain key), once: under an
+    exclusive lock, so a web server and a worker starting together agree on one new key. The file
+    is replaced atomically and stays readable by the owner only."""
+    lock_fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        stored: dict[str, str] = json.loads(path.read_text())
+        fresh = generate_development_keys()
+        missing = [name for name in REQUIRED_KEYS if not stored.get(name)]
+        if missing:
+            stored.update({name: fresh[name] for name in missing})
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.unlink(missing_ok=True)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(stored, handle, indent=2)
+            os.replace(temporary, path)
+        return stored
+    finally:
+        os.close(lock_fd)
 
 
 def load_keys(data_dir: Path, *, production: bool) -> Keys:
@@ -90,12 +119,15 @@ def load_keys(data_dir: Path, *, production: bool) -> Keys:
         "data_keys": os.environ.get("LINLI_DATA_KEYS", ""),
         "current_data_key": os.environ.get("LINLI_DATA_KEY_CURRENT", ""),
         "blind_index_key": os.environ.get("LINLI_BLIND_INDEX_KEY", ""),
+        "audit_chain_key": os.environ.get("LINLI_AUDIT_CHAIN_KEY", ""),
     }
     development = False
-    if not production and not all(env[k] for k in ("secret_key", "data_keys", "blind_index_key")):
+    if not production and not all(env[k] for k in REQUIRED_KEYS):
         path = data_dir / "dev-keys.json"
         if path.exists():
             stored = json.loads(path.read_text())
+            if not all(stored.get(name) for name in REQUIRED_KEYS):  # a file from before the audit chain key
+                stored = _add_missing_development_keys(path)
         else:
             stored = generate_development_keys()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +136,7 @@ def load_keys(data_dir: Path, *, production: bool) -> Keys:
                 json.dump(stored, handle, indent=2)
         env = {k: env[k] or stored[k] for k in env}
         development = True
-    missing = [k for k in ("secret_key", "data_keys", "blind_index_key") if not env[k]]
+    missing = [k for k in REQUIRED_KEYS if not env[k]]
     if missing:
         names = ", ".join("LINLI_" + k.upper() for k in missing)
         raise ImproperlyConfigured(f"production needs {names} in the environment")
@@ -117,6 +149,7 @@ def load_keys(data_dir: Path, *, production: bool) -> Keys:
         data_keys=data_keys,
         current_data_key_id=current,
         blind_index_key=_decode_key(env["blind_index_key"], "LINLI_BLIND_INDEX_KEY"),
+        audit_chain_key=_decode_key(env["audit_chain_key"], "LINLI_AUDIT_CHAIN_KEY"),
         development=development or env["secret_key"].startswith(DEVELOPMENT_SECRET_PREFIX),
     )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 import threading
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from linli.accounts.models import Role
@@ -33,7 +35,10 @@ def test_first_event_links_to_the_genesis_hash_and_each_next_to_its_predecessor(
     assert first.previous_hash == GENESIS_HASH
     assert second.previous_hash == first.hash
     assert third.previous_hash == second.hash
-    assert second.hash == hashlib.sha256(first.hash.encode() + second.canonical_content()).hexdigest()
+    # Keyed: HMAC-SHA256 under the chain key, not a plain hash anyone could recompute.
+    message = first.hash.encode() + second.canonical_content()
+    assert second.hash == hmac.new(settings.LINLI_AUDIT_CHAIN_KEY, message, hashlib.sha256).hexdigest()
+    assert second.hash != hashlib.sha256(message).hexdigest()
     head = AuditChainHead.objects.get(id=1)
     assert (head.last_event_id, head.last_hash) == (3, third.hash)
 

@@ -145,3 +145,11 @@ def test_the_command_exits_with_status_one_from_the_command_line(chain, capsys):
         main(["audit", "verify"])
     assert exit_info.value.code == 1
     assert "audit chain broken at event 2" in capsys.readouterr().err
+
+
+def test_grant_app_role_applies_to_postgresql_only():
+    if connection.vendor == "postgresql":
+        pytest.skip("tested in test_app_role.py")
+    with pytest.raises(CommandError, match="grant-app-role applies to PostgreSQL only") as caught:
+        call_command("audit", "grant-app-role", "linli_app")
+    assert caught.value.returncode == 2

@@ -65,7 +65,12 @@ def test_production_keys_are_parsed_and_validated(tmp_path, monkeypatch) -> None
     monkeypatch.setenv("LINLI_DATA_KEYS", f"k1:{_key()},k2:{_key()}")
     monkeypatch.setenv("LINLI_DATA_KEY_CURRENT", "k2")
     monkeypatch.setenv("LINLI_BLIND_INDEX_KEY", _key())
+    monkeypatch.delenv("LINLI_AUDIT_CHAIN_KEY", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="LINLI_AUDIT_CHAIN_KEY"):
+        environment.load_keys(tmp_path, production=True)
+    monkeypatch.setenv("LINLI_AUDIT_CHAIN_KEY", _key())
     keys = environment.load_keys(tmp_path, production=True)
+    assert len(keys.audit_chain_key) == 32
     assert set(keys.data_keys) == {"k1", "k2"}
     assert keys.current_data_key_id == "k2"
     assert keys.development is False
@@ -84,4 +89,21 @@ def test_development_keys_are_generated_once_and_flagged(tmp_path, monkeypatch) 
     assert first.secret_key.startswith(environment.DEVELOPMENT_SECRET_PREFIX)
     stored = json.loads((tmp_path / "dev-keys.json").read_text())
     assert stored["current_data_key"] == "dev1"
+    assert oct((tmp_path / "dev-keys.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_development_key_file_from_before_the_audit_chain_key_gains_one(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 5: the audit chain key joins an existing ``dev-keys.json`` once, other keys kept, 0600."""
+    for name in ("LINLI_SECRET_KEY", "LINLI_DATA_KEYS", "LINLI_BLIND_INDEX_KEY", "LINLI_DATA_KEY_CURRENT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LINLI_AUDIT_CHAIN_KEY", raising=False)
+    old = environment.generate_development_keys()
+    del old["audit_chain_key"]
+    (tmp_path / "dev-keys.json").write_text(json.dumps(old))
+    first = environment.load_keys(tmp_path, production=False)
+    second = environment.load_keys(tmp_path, production=False)
+    stored = json.loads((tmp_path / "dev-keys.json").read_text())
+    assert {key: stored[key] for key in old} == old
+    assert len(first.audit_chain_key) == 32
+    assert first.audit_chain_key == second.audit_chain_key == base64.b64decode(stored["audit_chain_key"])
     assert oct((tmp_path / "dev-keys.json").stat().st_mode & 0o777) == "0o600"
