@@ -29,6 +29,10 @@ ANONYMOUS_ALLOWLIST = {
     "demo:authenticator",  # demo mode only (404 otherwise), fictional accounts
     "demo:authenticator_codes",
     "api:openapi-json",  # the API schema (no data)
+    "notices:board_index",  # community notice boards: published notices, place names only
+    "notices:board",
+    "notices:board_detail",
+    "notices:attachment",  # files of published notices (404 for others, unless staff in scope)
 }
 # Anonymous POSTs that may answer 2xx (a form re-rendered with errors is 4xx in Linli).
 ANONYMOUS_POST_ALLOWLIST: set[str] = set()
