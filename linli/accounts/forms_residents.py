@@ -8,17 +8,24 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.actions.residents import (
     LETTER_CODE_ALPHABET,
     LETTER_CODE_LENGTH,
+    MAX_EVIDENCE_BYTES,
     MAX_NAME_LENGTH,
-    DwellingRelation,
+    MIN_REASON_LENGTH,
+    EvidenceUpload,
+    evidence_content_type,
     normalise_letter_code,
 )
-from linli.accounts.models import DwellingLinkStatus
+from linli.accounts.models import DwellingLinkStatus, DwellingRelation, EvidenceKind
 from linli.areas.models import Area
+from linli.core.errors import ValidationFailed
+from linli.privacy.actions import MIN_REASON_LENGTH as MIN_REVEAL_REASON_LENGTH
 from linli.privacy.validators import validate_id_number
 
 
@@ -48,21 +55,65 @@ class ResidentIdentityForm(forms.Form):
         return validate_id_number(self.cleaned_data["id_number"])
 
 
-class DwellingChoiceForm(ResidentIdentityForm):
-    """Link by choosing the home from the tree; staff verify it later."""
+def _evidence_help() -> str:
+    return gettext(
+        "A property certificate or a lease helps staff verify you sooner. JPEG, PNG, WebP or PDF, up to"
+        " %(size)d MB. Only staff who verify homes see it; it is deleted after their decision."
+    ) % {"size": MAX_EVIDENCE_BYTES // (1024 * 1024)}
+
+
+class DwellingChoiceForm(forms.Form):
+    """Link by choosing the home from the tree (staff verify it later), optionally with a photo or
+    scan of a 房产证 or 租赁合同. The identity is asked once, by ``ResidentIdentityForm``."""
+
+    evidence_kind = forms.ChoiceField(
+        label=_("What the file shows"),
+        choices=[("", _("— choose —")), *EvidenceKind.choices],
+        required=False,
+    )
+    evidence = forms.FileField(
+        label=_("Photo or scan (optional)"),
+        required=False,
+        help_text=lazy(_evidence_help, str)(),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+    )
 
     def __init__(self, *args: Any, dwelling: Area | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.dwelling = dwelling
 
+    def clean_evidence(self) -> bytes | None:
+        upload = self.cleaned_data.get("evidence")
+        if not upload:
+            return None
+        if upload.size > MAX_EVIDENCE_BYTES:  # refused before reading it into memory
+            raise ValidationError(
+                _("The file is larger than %(size)d MB. Take a smaller photo or scan.")
+                % {"size": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+                code="evidence_too_large",
+            )
+        data = upload.read(MAX_EVIDENCE_BYTES + 1)
+        try:
+            evidence_content_type(data)
+        except ValidationFailed as error:
+            raise ValidationError(str(error.message), code=error.code) from error
+        return bytes(data)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.dwelling is None:
             raise ValidationError(_("Choose your home down to the dwelling (flat or house)."), code="dwelling_required")
+        if data.get("evidence") and not data.get("evidence_kind"):
+            self.add_error("evidence_kind", ValidationError(_("Choose what the file shows."), code="evidence_kind"))
         return data
 
+    @property
+    def upload(self) -> EvidenceUpload | None:
+        data = self.cleaned_data.get("evidence")
+        return EvidenceUpload(kind=self.cleaned_data["evidence_kind"], data=data) if data else None
 
-class LetterCodeForm(ResidentIdentityForm):
+
+class LetterCodeForm(forms.Form):
     """Link at once with the code printed on a verification letter."""
 
     code = forms.CharField(
@@ -72,8 +123,6 @@ class LetterCodeForm(ResidentIdentityForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
     )
 
-    field_order = ["code", "real_name", "id_number", "relation"]
-
     def clean_code(self) -> str:
         code = normalise_letter_code(self.cleaned_data["code"])
         if len(code) != LETTER_CODE_LENGTH or any(char not in LETTER_CODE_ALPHABET for char in code):
@@ -82,18 +131,24 @@ class LetterCodeForm(ResidentIdentityForm):
 
 
 class ReasonForm(forms.Form):
+    """The reason for rejecting or revoking a home link; the resident reads it. Its minimum length
+    is stated next to the field by the shared form renderer (``field.requirements``)."""
+
     reason = forms.CharField(
         label=_("Reason"),
-        min_length=2,
+        min_length=MIN_REASON_LENGTH,
         max_length=200,
+        help_text=_("The resident will read it."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class RevealForm(forms.Form):
+    """Why a staff member needs the full value; kept in the audit log."""
+
     reason = forms.CharField(
         label=_("Why do you need the full value?"),
-        min_length=4,
+        min_length=MIN_REVEAL_REASON_LENGTH,
         max_length=200,
         help_text=_("Recorded in the audit log."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),

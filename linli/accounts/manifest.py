@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.home import my_home
 from linli.accounts.workbench import pending_dwelling_links
 from linli.core.registry import HomeCard, ModuleManifest, NavigationEntry, register
+from linli.privacy.inventory import Category, LegalBasis, PersonalField, declare
 
 manifest = register(
     ModuleManifest(
@@ -63,5 +64,19 @@ manifest = register(
                 order=10,
             )
         ],
+    )
+)
+
+# Personal data added after the foundation's inventory (linli.privacy.inventory): the evidence a
+# resident attaches to a home-link request. A 房产证 or 租赁合同 shows the holder's name, ID number
+# and address, so it is inventoried as sensitive (the ID-number category).
+declare(
+    PersonalField(
+        "accounts.dwellingevidence",
+        "content",
+        Category.ID_NUMBER,
+        LegalBasis.CONTRACT,
+        _("until the home link is decided or withdrawn"),
+        _("proof of residence for verifying a home link"),
     )
 )

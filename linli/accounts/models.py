@@ -4,7 +4,8 @@
   Argon2 password, mandatory TOTP). Phone and ID numbers are encrypted, with blind indexes.
 * ``RoleAssignment``: a staff role held at an area (and for department officers, a department).
 * ``DwellingLink``: a resident's claim to live in a dwelling, verified by staff in scope or by a
-  one-time code letter from the community (``VerificationLetter``).
+  one-time code letter from the community (``VerificationLetter``); ``DwellingEvidence`` is the
+  encrypted photo of a 房产证 or 租赁合同 attached to a request until it is decided.
 * ``LoginCode``: phone one-time codes, stored as keyed hashes.
 * ``UserSession``: the server-side record of each signed-in session (idle/absolute timeout,
   "log out everywhere").
@@ -182,6 +183,38 @@ class DwellingLink(models.Model):
         return f"{self.user_id} → {self.dwelling_id} ({self.status})"
 
 
+class EvidenceKind(models.TextChoices):
+    """What a resident attached to a home-link request to show they live there."""
+
+    PROPERTY_CERTIFICATE = "deed", _("property certificate")  # 房产证 / 不动产权证书
+    LEASE = "lease", _("lease contract")  # 租赁合同
+    OTHER = "other", _("other proof of residence")  # e.g. 购房合同, 户口簿
+
+
+class DwellingEvidence(models.Model):
+    """A photo or scan a resident attached to a pending home link, AES-256-GCM encrypted at rest
+    (``content``: key id, nonce, ciphertext and tag, bound to the link and this row's kind). Only
+    staff who may decide the link open it (each view audited); it is deleted when the link is
+    decided or withdrawn."""
+
+    link = models.ForeignKey(DwellingLink, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("kind of proof"), max_length=10, choices=EvidenceKind.choices)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"evidence {self.pk} for link {self.link_id}"
+
+    @property
+    def encryption_context(self) -> str:
+        return f"accounts.dwellingevidence:{self.link_id}:{self.kind}"
+
+
 class VerificationLetter(models.Model):
     """A one-time code printed on a letter delivered to a dwelling by the community."""
 
@@ -294,3 +327,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (lnl_{self.prefix}_…)"
+
+
+# One-time links (e-mail change confirmation, staff enrolment): defined in their own module.
+from linli.accounts.models_links import EmailChangeRequest, StaffEnrolmentLink  # noqa: E402, F401

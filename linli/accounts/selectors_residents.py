@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
-from linli.accounts.models import DwellingLink, DwellingLinkStatus, User
+from linli.accounts.models import DwellingEvidence, DwellingLink, DwellingLinkStatus, User
 from linli.accounts.permissions import LETTER_ISSUERS, RESIDENT_VERIFIERS
 from linli.accounts.scoping import scope_paths, scope_q
 from linli.areas.models import Area, AreaKind, within_q
@@ -221,6 +221,25 @@ def get_link_for(actor: Any, link_id: int) -> DwellingLink:
     if link is None:
         raise Http404
     return link
+
+
+def evidence_of(link: DwellingLink) -> list[DwellingEvidence]:
+    """The files attached to a link, without their (encrypted) content (one query)."""
+    return list(DwellingEvidence.objects.filter(link_id=link.pk).defer("content").order_by("id"))
+
+
+def get_evidence_for(actor: Any, link_id: int, evidence_id: int) -> DwellingEvidence:
+    """An evidence file of a link the actor may decide, else 404 (as for verification itself)."""
+    evidence = (
+        DwellingEvidence.objects.filter(
+            scope_q(actor, RESIDENT_VERIFIERS, field="link__area_path"), pk=evidence_id, link_id=link_id
+        )
+        .select_related("link")
+        .first()
+    )
+    if evidence is None or not actor.has_perm("accounts.verify_resident", evidence.link):
+        raise Http404
+    return evidence
 
 
 def filter_areas_for(actor: Any) -> QuerySet[Area]:

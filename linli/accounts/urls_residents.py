@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:link_id>/reject/", residents.reject_link, name="reject"),
     path("<int:link_id>/revoke/", residents.revoke_link, name="revoke"),
     path("<int:link_id>/reveal/<str:field>/", residents.reveal_field, name="reveal"),
+    path("<int:link_id>/evidence/<int:evidence_id>/", residents.evidence_file, name="evidence"),
     path("letters/", residents.issue_letters, name="letters"),
     path("letters/areas/", residents.letter_area_step, name="letter_area_step"),
 ]

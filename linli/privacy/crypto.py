@@ -71,3 +71,21 @@ def blind_index(value: str, *, purpose: str) -> str:
     plaintext. ``purpose`` separates domains (a phone and an ID never share an index space)."""
     message = f"{purpose}\x00{value}".encode()
     return hmac.new(bytes(settings.LINLI_BLIND_INDEX_KEY), message, hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes, *, context: str, key_id: str | None = None) -> bytes:
+    """AES-256-GCM for binary content (uploaded files): ``<key id>$`` | nonce | ciphertext | tag,
+    with ``context`` as associated data, as for :func:`encrypt`."""
+    key_id = key_id or current_key_id()
+    nonce = os.urandom(NONCE_BYTES)
+    return f"{key_id}$".encode() + nonce + _cipher(_key(key_id)).encrypt(nonce, data, context.encode())
+
+
+def decrypt_bytes(stored: bytes, *, context: str) -> bytes:
+    head, separator, raw = bytes(stored).partition(b"$")
+    if not separator or len(raw) < NONCE_BYTES + 16:
+        raise DecryptionError("value is not in encrypted form")
+    try:
+        return _cipher(_key(head.decode("ascii"))).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+    except (InvalidTag, UnicodeError) as error:
+        raise DecryptionError("ciphertext failed authentication") from error

@@ -2,7 +2,9 @@
 
 A resident account is linked to a dwelling (房屋) only after verification:
 
-* the resident asks for a link (``do_request_dwelling_link``); staff in scope approve or reject it
+* the resident asks for a link (``do_request_dwelling_link``), optionally attaching a photo or scan
+  of a 房产证 or 租赁合同 (encrypted at rest, opened only by staff who may decide, each opening
+  audited, deleted when the link is decided or withdrawn); staff in scope approve or reject it
   (``do_verify_dwelling_link`` / ``do_reject_dwelling_link``) and may later revoke it;
 * or the resident enters the one-time code printed on a verification letter (核验函) that the
   community delivered to the dwelling (``do_link_dwelling_with_letter``): the link is verified at
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import io
 import secrets
 from dataclasses import dataclass
 
@@ -25,10 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import (
+    DwellingEvidence,
     DwellingLink,
     DwellingLinkMethod,
     DwellingLinkStatus,
     DwellingRelation,
+    EvidenceKind,
     User,
     VerificationLetter,
 )
@@ -37,7 +42,7 @@ from linli.audit.actions import record_event
 from linli.audit.models import Outcome
 from linli.core import context, ratelimit
 from linli.core.errors import Conflict, PermissionRefused, RateLimited, ValidationFailed
-from linli.privacy.crypto import blind_index
+from linli.privacy.crypto import blind_index, decrypt_bytes, encrypt_bytes
 from linli.privacy.validators import validate_id_number
 
 # Unambiguous letter-code alphabet: no 0/O, 1/I/L, so a code read aloud or typed from paper works.
@@ -51,6 +56,8 @@ MAX_LETTERS_PER_BATCH = 500
 MIN_REASON_LENGTH = 2
 MAX_NAME_LENGTH = 30
 VERIFICATION_DAYS = 3  # staff should decide a pending link within three days
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024  # one photo or scan of a 房产证 or 租赁合同
+EVIDENCE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
 
 
 def relation_label(value: str) -> str:
@@ -107,18 +114,129 @@ def _require_dwelling(dwelling: Area) -> None:
         raise ValidationFailed(_("Choose your dwelling (flat or house)."), code="dwelling_required", field="dwelling")
 
 
+# --- evidence: a photo or scan of a 房产证 or 租赁合同 -------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceUpload:
+    """An uploaded file, read into memory (at most ``MAX_EVIDENCE_BYTES``)."""
+
+    kind: str
+    data: bytes
+
+
+def _sniffed_type(data: bytes) -> str | None:
+    """The type the file's own bytes declare (never the browser's claim or the file name)."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _is_whole(content_type: str, data: bytes) -> bool:
+    """The file is complete and of the type its first bytes claim: decoded by Pillow when it is
+    installed, else checked for the format's end marker."""
+    if content_type == "application/pdf":
+        return b"%%EOF" in data[-2048:]
+    try:
+        from PIL import Image
+    except ImportError:
+        if content_type == "image/jpeg":
+            return data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+        if content_type == "image/png":
+            return data.endswith(b"IEND\xaeB`\x82")
+        return int.from_bytes(data[4:8], "little") + 8 == len(data)  # WebP: the RIFF size
+    expected = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}[content_type]
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != expected:
+                return False
+            image.verify()
+    except Exception:  # noqa: BLE001 - any decoder failure means "not a valid image"
+        return False
+    return True
+
+
+def evidence_content_type(data: bytes) -> str:
+    """The content type of an evidence file (JPEG, PNG, WebP or PDF, whole, at most 10 MB), else
+    ``ValidationFailed`` on the ``evidence`` field."""
+    if not data:
+        raise ValidationFailed(_("The file is empty."), code="evidence_empty", field="evidence")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise ValidationFailed(
+            _("The file is larger than %(size)d MB. Take a smaller photo or scan.")
+            % {"size": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+            code="evidence_too_large",
+            field="evidence",
+        )
+    content_type = _sniffed_type(data)
+    if content_type is None or not _is_whole(content_type, data):
+        raise ValidationFailed(
+            _("Attach a photo (JPEG, PNG or WebP) or a PDF scan."), code="evidence_type", field="evidence"
+        )
+    return content_type
+
+
+def _store_evidence(link: DwellingLink, upload: EvidenceUpload, content_type: str) -> DwellingEvidence:
+    evidence = DwellingEvidence(link=link, kind=upload.kind, content_type=content_type, size=len(upload.data))
+    evidence.content = encrypt_bytes(upload.data, context=evidence.encryption_context)
+    evidence.save()
+    return evidence
+
+
+def _delete_evidence(link: DwellingLink) -> int:
+    """Delete the evidence of a link that was just decided or withdrawn (inside its transaction)."""
+    deleted, _by_model = DwellingEvidence.objects.filter(link_id=link.pk).delete()
+    return deleted
+
+
+def do_open_evidence(evidence: DwellingEvidence, *, acting_user: User) -> bytes:
+    """The decrypted file, for staff who may decide its link; every opening is audited."""
+    link = evidence.link
+    if not acting_user.has_perm("accounts.verify_resident", link):
+        raise PermissionRefused(_("You may not decide on this home link."), code="link_forbidden")
+    data = decrypt_bytes(bytes(evidence.content), context=evidence.encryption_context)
+    with transaction.atomic():
+        record_event(
+            "resident.evidence_viewed",
+            actor=acting_user,
+            target=link,
+            area_id=link.dwelling_id,
+            detail={"evidence_id": evidence.pk, "kind": evidence.kind},
+        )
+    return data
+
+
 # --- resident: ask for a link, use a letter, withdraw -------------------------------------------
 
 
 def do_request_dwelling_link(
-    user: User, *, dwelling: Area, real_name: str, id_number: str, relation: str, acting_user: User
+    user: User,
+    *,
+    dwelling: Area,
+    real_name: str,
+    id_number: str,
+    relation: str,
+    acting_user: User,
+    evidence: EvidenceUpload | None = None,
 ) -> DwellingLink:
-    """A resident asks to be linked to ``dwelling``; staff in scope verify it later."""
+    """A resident asks to be linked to ``dwelling``, optionally with a photo or scan of a 房产证 or
+    租赁合同 (stored encrypted until the link is decided); staff in scope verify it later."""
     _require_resident(acting_user)
     if acting_user.pk != user.pk:
         raise PermissionRefused(_("You can only link your own account."), code="not_own_account")
     _require_dwelling(dwelling)
     name, number, index = _clean_identity(user, real_name, id_number, relation)
+    content_type = ""
+    if evidence is not None:
+        if evidence.kind not in EvidenceKind.values:
+            raise ValidationFailed(_("Choose what the file shows."), code="evidence_kind", field="evidence_kind")
+        content_type = evidence_content_type(evidence.data)
     try:
         with transaction.atomic():
             if DwellingLink.objects.filter(
@@ -135,13 +253,11 @@ def do_request_dwelling_link(
                 relation=relation,
                 status=DwellingLinkStatus.PENDING,
             )
-            record_event(
-                "resident.link_requested",
-                actor=acting_user,
-                target=link,
-                area_id=dwelling.pk,
-                detail={"relation": relation, "dwelling_id": dwelling.pk},
-            )
+            detail: dict[str, object] = {"relation": relation, "dwelling_id": dwelling.pk}
+            if evidence is not None:
+                stored = _store_evidence(link, evidence, content_type)
+                detail["evidence"] = {"id": stored.pk, "kind": stored.kind, "type": content_type, "size": stored.size}
+            record_event("resident.link_requested", actor=acting_user, target=link, area_id=dwelling.pk, detail=detail)
     except IntegrityError as error:  # a concurrent request for the same home won the unique constraint
         raise _duplicate_link() from error
     return link
@@ -249,12 +365,18 @@ def do_link_dwelling_with_letter(
                 link.decided_at = now
                 link.decided_by = None
                 link.save()
+                evidence_deleted = _delete_evidence(link) if existing is not None else 0
                 record_event(
                     "resident.link_verified",
                     actor=acting_user,
                     target=link,
                     area_id=dwelling.pk,
-                    detail={"method": "letter", "letter_id": letter.pk, "relation": relation},
+                    detail={
+                        "method": "letter",
+                        "letter_id": letter.pk,
+                        "relation": relation,
+                        "evidence_deleted": evidence_deleted,
+                    },
                 )
     except IntegrityError as error:  # a concurrent request created the same open link
         raise _duplicate_link() from error
@@ -278,7 +400,13 @@ def do_withdraw_dwelling_link(link: DwellingLink, *, acting_user: User) -> Dwell
         locked.decided_at = timezone.now()
         locked.decided_by = acting_user  # decided by the resident themselves: a withdrawal
         locked.save(update_fields=["status", "decided_at", "decided_by"])
-        record_event("resident.link_withdrawn", actor=acting_user, target=locked, area_id=locked.dwelling_id)
+        record_event(
+            "resident.link_withdrawn",
+            actor=acting_user,
+            target=locked,
+            area_id=locked.dwelling_id,
+            detail={"evidence_deleted": _delete_evidence(locked)},
+        )
     return locked
 
 
@@ -326,7 +454,7 @@ def do_verify_dwelling_link(link: DwellingLink, *, acting_user: User) -> Dwellin
             actor=acting_user,
             target=locked,
             area_id=locked.dwelling_id,
-            detail={"method": "staff"},
+            detail={"method": "staff", "evidence_deleted": _delete_evidence(locked)},
         )
         _notify(
             locked.user,
@@ -361,7 +489,13 @@ def _close_with_reason(
         locked.decided_at = timezone.now()
         locked.decided_by = acting_user
         locked.save(update_fields=["status", "note", "decided_at", "decided_by"])
-        record_event(event, actor=acting_user, target=locked, area_id=locked.dwelling_id, detail={"reason": text})
+        record_event(
+            event,
+            actor=acting_user,
+            target=locked,
+            area_id=locked.dwelling_id,
+            detail={"reason": text, "evidence_deleted": _delete_evidence(locked)},
+        )
         _notify(
             locked.user,
             kind=event,

@@ -321,18 +321,20 @@ def test_letter_code_through_the_link_page(world: World) -> None:
     client = testing.client_for(resident)
     post = {
         "form": "letter",
-        "letter-code": code,
-        "letter-real_name": "赵六",
-        "letter-id_number": ID_C,
-        "letter-relation": "owner",
+        "code": code,
+        "real_name": "赵六",
+        "id_number": ID_C,
+        "relation": "owner",
     }
     response = client.post(reverse("residents:link_dwelling"), post)
     assert response.status_code == 302
     assert DwellingLink.objects.get(user=resident).status == "verified"
     again = client.post(reverse("residents:link_dwelling"), post)
     assert again.status_code == 422
-    assert "letter-code" in again.content.decode()
-    badly_formed = dict(post, **{"letter-code": "O0I1L"})
+    code_field = re.search(r'<label for="id_code">.*?</div>', again.content.decode(), re.S)
+    assert code_field is not None
+    assert "核验码错误、已使用或已过期。" in code_field.group(0)  # next to the field
+    badly_formed = dict(post, code="O0I1L")
     assert client.post(reverse("residents:link_dwelling"), badly_formed).status_code == 422
 
 
@@ -342,10 +344,10 @@ def test_rate_limited_code_through_the_link_page_answers_429(world: World) -> No
     client = testing.client_for(resident)
     post = {
         "form": "letter",
-        "letter-code": "2222233333",
-        "letter-real_name": "赵六",
-        "letter-id_number": ID_C,
-        "letter-relation": "owner",
+        "code": "2222233333",
+        "real_name": "赵六",
+        "id_number": ID_C,
+        "relation": "owner",
     }
     statuses = [
         client.post(reverse("residents:link_dwelling"), post).status_code

@@ -46,9 +46,9 @@ def _address_post(
     return {
         "form": "address",
         "at": _chain(tree, dwelling),
-        "address-real_name": name,
-        "address-id_number": id_number,
-        "address-relation": relation,
+        "real_name": name,
+        "id_number": id_number,
+        "relation": relation,
     }
 
 
@@ -348,7 +348,7 @@ def test_reject_needs_a_reason_and_tells_the_resident(world: World) -> None:
     assert notification.kind == "resident.link_rejected"
     assert "Nobody of this name lives here" in notification.body
     event = AuditEvent.objects.get(event_type="resident.link_rejected")
-    assert event.detail == {"reason": "Nobody of this name lives here"}
+    assert event.detail == {"reason": "Nobody of this name lives here", "evidence_deleted": 0}
     home = testing.client_for(world.resident_a).get(reverse("web:resident_home")).content.decode()
     assert "Nobody of this name lives here" in home
 

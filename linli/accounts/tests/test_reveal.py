@@ -5,6 +5,7 @@ reason, the value appears once in the response body and nowhere else."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -156,3 +157,38 @@ def test_resident_cannot_use_the_staff_reveal(world: World) -> None:
     client = testing.client_for(world.resident_a)
     assert client.post(_reveal_url(world, "phone"), {"reason": REASON}).status_code == 404
     assert AuditEvent.objects.filter(event_type="privacy.revealed").count() == 0
+
+
+@pytest.mark.django_db
+def test_reveal_form_states_the_minimum_before_typing(world: World) -> None:
+    """Newcomer finding 2: the reason's minimum is on the form, read with the field."""
+    client = testing.client_for(world.staff["street_officer"])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    form = client.get(_reveal_url(world, "id_number"), **HTMX)
+    html = form.content.decode()
+    assert form.status_code == 200
+    assert re.search(r'<span class="helptext" id="id_reason_helptext">[^<]*At least 4 characters\.', html)
+    assert re.search(r'<input [^>]*aria-describedby="id_reason_helptext"[^>]*id="id_reason"', html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reason", ["", "abc"])
+def test_htmx_reveal_with_a_short_reason_answers_422_with_the_error_at_the_field(world: World, reason: str) -> None:
+    """Newcomer finding 2: the htmx answer is the form fragment with status 422 (the shared script
+    swaps it in), the error in the field's own error list, linked to the input."""
+    client = testing.client_for(world.staff["street_officer"])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(_reveal_url(world, "id_number"), {"reason": reason}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "<html" not in html
+    assert 'hx-post="' in html
+    field = re.search(r'<div class="field">(.*?)</div>', html, re.S)
+    assert field is not None
+    expected = "This field is required." if not reason else "Ensure this value has at least 4 characters (it has 3)."
+    assert re.search(r'<ul class="errorlist" role="alert" id="id_reason_error"><li>([^<]*)</li></ul>', field.group(1))
+    assert expected in field.group(1)
+    assert re.search(r'aria-invalid="true"', field.group(1))
+    assert 'aria-describedby="id_reason_helptext id_reason_error"' in field.group(1)
+    assert ID_A not in html
+    assert AuditEvent.objects.filter(event_type__startswith="privacy.reveal").count() == 0

@@ -27,9 +27,10 @@ from linli.accounts.forms_residents import (
     LetterCodeForm,
     ReasonForm,
     ResidentFilterForm,
+    ResidentIdentityForm,
     RevealForm,
 )
-from linli.accounts.models import DwellingLink, User, VerificationLetter
+from linli.accounts.models import DwellingLink, DwellingLinkStatus, User, VerificationLetter
 from linli.accounts.selectors_residents import (
     LETTER_TARGET_KINDS,
     ChooserStep,
@@ -40,8 +41,10 @@ from linli.accounts.selectors_residents import (
     attach_addresses,
     chooser_steps,
     chosen_chain,
+    evidence_of,
     filter_areas_for,
     get_active_area,
+    get_evidence_for,
     get_link_for,
     get_own_link,
     letter_dwellings_under,
@@ -81,70 +84,65 @@ def _chooser_index(request: HttpRequest) -> int:
 # --- resident: link my home ---------------------------------------------------------------------
 
 
+IDENTITY_FIELDS = ("real_name", "id_number", "relation")
+
+
 @rule_required("accounts.use_resident_services")
 @require_http_methods(["GET", "POST"])
 def link_dwelling(request: HttpRequest) -> HttpResponse:
-    """Pick the home from the tree (staff verify later) or enter a verification-letter code."""
+    """One form: who the resident is (asked once), then either the home picked from the tree (with
+    an optional photo or scan of a 房产证 or 租赁合同; staff verify later) or the code of a
+    verification letter (verified at once). The submit button says which."""
     user = _actor(request)
     posted = request.method == "POST"
     kind = request.POST.get("form", "") if posted else ""
-    chain = chosen_chain(request.POST.getlist("at")) if kind == "address" else []
+    only_next_step = "step" in request.POST  # the no-script "Show next level" button
+    chain = chosen_chain(request.POST.getlist("at")) if posted else []
     dwelling = chain[-1] if chain and chain[-1].kind == AreaKind.DWELLING else None
-    only_next_step = "step" in request.POST
-    address_prefix, letter_prefix = "address", "letter"
-    if kind == "address" and not only_next_step:
-        address_form = DwellingChoiceForm(request.POST, prefix=address_prefix, dwelling=dwelling)
+    validate = kind in ("address", "letter") and not only_next_step
+    if validate:
+        identity_form = ResidentIdentityForm(request.POST)
     else:
-        initial = (
-            {name: request.POST.get(f"{address_prefix}-{name}", "") for name in ("real_name", "id_number", "relation")}
-            if kind == "address"
-            else {"real_name": user.display_name}
-        )
-        address_form = DwellingChoiceForm(prefix=address_prefix, dwelling=dwelling, initial=initial)
-    letter_form = LetterCodeForm(
-        request.POST if kind == "letter" else None, prefix=letter_prefix, initial={"real_name": user.display_name}
+        typed = {name: request.POST.get(name, "") for name in IDENTITY_FIELDS} if posted else {}
+        identity_form = ResidentIdentityForm(initial=typed or {"real_name": user.display_name})
+    address_form = DwellingChoiceForm(
+        request.POST if validate and kind == "address" else None,
+        request.FILES if validate and kind == "address" else None,
+        dwelling=dwelling,
     )
+    letter_form = LetterCodeForm(request.POST if validate and kind == "letter" else None)
     status = 200
-    if kind == "address" and not only_next_step:
-        if address_form.is_valid():
-            assert dwelling is not None
+    if validate:
+        chosen_form: DwellingChoiceForm | LetterCodeForm = address_form if kind == "address" else letter_form
+        identity_valid = identity_form.is_valid()
+        if chosen_form.is_valid() and identity_valid:
+            identity = {name: identity_form.cleaned_data[name] for name in IDENTITY_FIELDS}
             try:
-                actions.do_request_dwelling_link(
-                    user,
-                    dwelling=dwelling,
-                    real_name=address_form.cleaned_data["real_name"],
-                    id_number=address_form.cleaned_data["id_number"],
-                    relation=address_form.cleaned_data["relation"],
-                    acting_user=user,
-                )
+                if kind == "address":
+                    assert dwelling is not None
+                    actions.do_request_dwelling_link(
+                        user, dwelling=dwelling, evidence=address_form.upload, acting_user=user, **identity
+                    )
+                else:
+                    actions.do_link_dwelling_with_letter(
+                        user, code=letter_form.cleaned_data["code"], acting_user=user, **identity
+                    )
             except LinliError as error:
-                _form_error(address_form, error)
+                target_form = identity_form if error.field in identity_form.fields else chosen_form
+                _form_error(target_form, error)
                 status = error.status
             else:
-                messages.success(request, _("Request sent. Community staff will verify it, usually within three days."))
-                return redirect("web:resident_home")
-        else:
-            status = 422
-    elif kind == "letter":
-        if letter_form.is_valid():
-            try:
-                actions.do_link_dwelling_with_letter(
-                    user,
-                    code=letter_form.cleaned_data["code"],
-                    real_name=letter_form.cleaned_data["real_name"],
-                    id_number=letter_form.cleaned_data["id_number"],
-                    relation=letter_form.cleaned_data["relation"],
-                    acting_user=user,
-                )
-            except LinliError as error:
-                _form_error(letter_form, error)
-                status = error.status
-            else:
-                messages.success(request, _("Your home is verified."))
+                if kind == "address":
+                    messages.success(
+                        request, _("Request sent. Community staff will verify it, usually within three days.")
+                    )
+                else:
+                    messages.success(request, _("Your home is verified."))
                 return redirect("web:resident_home")
         else:
             status = 422
     context = {
+        "identity_form": identity_form,
         "address_form": address_form,
         "letter_form": letter_form,
         "steps": chooser_steps(chain),
@@ -153,7 +151,6 @@ def link_dwelling(request: HttpRequest) -> HttpResponse:
         if dwelling
         else "",
         "step_url": reverse("residents:area_step"),
-        "open_panel": kind or "",
     }
     return render(request, "accounts/residents/link_dwelling.html", context, status=status)
 
@@ -263,6 +260,7 @@ def _render_detail(
         "reject_form": reject_form or ReasonForm(prefix="reject"),
         "revoke_form": revoke_form or ReasonForm(prefix="revoke"),
         "method_label": link.get_method_display() if link.method else "",
+        "evidence": evidence_of(link) if link.status == DwellingLinkStatus.PENDING else [],
     }
     return render(request, "accounts/residents/detail.html", context, status=status)
 
@@ -271,6 +269,25 @@ def _render_detail(
 @require_GET
 def resident_detail(request: HttpRequest, link_id: int) -> HttpResponse:
     return _render_detail(request, get_link_for(_actor(request), link_id))
+
+
+@rule_required("accounts.verify_resident")
+@require_GET
+def evidence_file(request: HttpRequest, link_id: int, evidence_id: int) -> HttpResponse:
+    """The photo or scan a resident attached, for staff who may decide the link (audited, never
+    cached). Out of scope, decided or deleted: 404."""
+    actor = _actor(request)
+    evidence = get_evidence_for(actor, link_id, evidence_id)
+    try:
+        data = actions.do_open_evidence(evidence, acting_user=actor)
+    except PermissionRefused as error:
+        raise Http404 from error
+    response = HttpResponse(data, content_type=evidence.content_type)
+    extension = actions.EVIDENCE_EXTENSIONS.get(evidence.content_type, "bin")
+    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}.{extension}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @rule_required("accounts.verify_resident")
