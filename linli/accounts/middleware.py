@@ -233,6 +233,7 @@ def _check_session_record(request: HttpRequest, user: Any, record: UserSession |
         request.user = user
         logout(request)
         request.linli_session_expired = True  # type: ignore[attr-defined]
+        request.linli_session_expired_kind = user.kind  # type: ignore[attr-defined]  # which sign-in page
         return _anonymous()
     assert record is not None
     request.linli_session = record  # type: ignore[attr-defined]
