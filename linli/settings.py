@@ -27,6 +27,8 @@ IS_PRODUCTION = LINLI_ENV == "production"
 DATA_DIR = Path(os.environ.get("LINLI_DATA_DIR", BASE_DIR / "data"))
 if not IS_PRODUCTION:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only files: umask 077 for this process, data/ 0700 and its files 0600.
+environment.protect_data_dir(DATA_DIR)
 
 DEBUG = environment.flag("LINLI_DEBUG", default=not IS_PRODUCTION)
 # With DEBUG on (development, the demo) errors still show the house pages (linli.web.errors);

@@ -39,6 +39,35 @@ def csv(name: str, *, default: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def protect_data_dir(data_dir: Path) -> None:
+    """Keep the data folder readable by its owner only (SECURITY.md, issue 5 finding 8).
+
+    Sets the process umask to 077, so every file Linli creates from here on — the SQLite database
+    and its ``-wal``/``-shm`` files, the job queue, the SMS outbox, mail, staged imports, audit
+    checkpoints, backups — is 0600 and every folder 0700, and tightens what an older version left
+    more open: the folder itself to 0700 and the entries directly inside it to 0600 (files) or
+    0700 (folders). Entries owned by another account are left alone."""
+    os.umask(0o077)
+    if not data_dir.is_dir():
+        return
+    uid = os.getuid()
+    _tighten(data_dir, 0o700, uid)
+    with os.scandir(data_dir) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            _tighten(Path(entry.path), 0o700 if entry.is_dir() else 0o600, uid)
+
+
+def _tighten(path: Path, mode: int, uid: int) -> None:
+    try:
+        status = path.stat()
+        if status.st_uid == uid and status.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:
+        return
+
+
 @dataclass(frozen=True)
 class Keys:
     secret_key: str

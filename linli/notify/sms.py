@@ -5,6 +5,7 @@ provider adapter with ``LINLI_SMS_GATEWAY``."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,11 @@ class FileGateway:
         sent_at = timezone.now().isoformat()
         record = {"sent_at": sent_at, "phone": phone, "message": message, "template": template}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with _file_lock:
+            # Owner-only (0600) even when created by a process without Linli's umask.
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with open(descriptor, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         return SmsResult(reference=f"file:{sent_at}")
 
     def read_recent(self, limit: int = 50) -> list[dict[str, str]]:
