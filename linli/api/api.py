@@ -24,7 +24,7 @@ from ninja.renderers import JSONRenderer
 
 from linli.api import errors
 from linli.api.auth import ANY_AUTH
-from linli.api.routers import areas, me, notifications, tokens
+from linli.api.routers import areas, me, notices, notifications, tokens
 from linli.api.throttling import AnonymousThrottle, AuthenticatedThrottle
 
 DESCRIPTION = """Linli community-governance API.
@@ -82,4 +82,5 @@ errors.install(api)
 api.add_router("", me.router)
 api.add_router("", areas.router)
 api.add_router("", notifications.router)
+api.add_router("", notices.router)
 api.add_router("", tokens.router)

@@ -23,6 +23,11 @@ TESTED_OPERATIONS = {
     ("get", "/api/v1/tokens"): "test_tokens.py::test_list_tokens_scoped_to_admin_remit",
     ("post", "/api/v1/tokens"): "test_tokens.py::test_issue_token_returns_secret_once_and_stores_only_hash",
     ("post", "/api/v1/tokens/{token_id}/revoke"): "test_tokens.py::test_revoked_token_is_refused_immediately",
+    ("get", "/api/v1/notices"): "test_notices.py::test_staff_publish_and_residents_read",
+    ("post", "/api/v1/notices"): "test_notices.py::test_out_of_scope_publishing_answers_404_and_changes_nothing",
+    ("get", "/api/v1/notices/{notice_id}"): "test_notices.py::test_withdrawn_notice_body_is_hidden_from_residents",
+    ("post", "/api/v1/notices/{notice_id}/read"): "test_notices.py::test_staff_publish_and_residents_read",
+    ("get", "/api/v1/notices/{notice_id}/stats"): "test_notices.py::test_scheduling_and_staff_scope",
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -105,6 +110,7 @@ def test_every_operation_requires_authentication_and_documents_errors() -> None:
 @pytest.mark.parametrize(("method", "path"), sorted(TESTED_OPERATIONS))
 def test_anonymous_gets_401_everywhere(method: str, path: str) -> None:
     url = path.replace("{area_id}", "1").replace("{notification_id}", "1").replace("{token_id}", "1")
+    url = url.replace("{notice_id}", "1")
     response = getattr(Client(), method)(url, content_type="application/json")
     assert response.status_code == 401
     assert response.json() == {"error": {"code": "not_authenticated", "message": "Sign in or send a valid API token."}}
