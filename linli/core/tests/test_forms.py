@@ -48,7 +48,7 @@ def test_errors_sit_next_to_the_field_and_are_named_by_it(template: str) -> None
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_reason_helptext id_reason_error"' in html
     assert '<span class="helptext" id="id_reason_helptext">将记入审计日志。至少 4 个字符。</span>' in html
-    assert '<ul class="errorlist" role="alert" id="id_reason_error"><li>' in html
+    assert '<div class="field-errors" role="alert" id="id_reason_error"><ul class="errorlist"><li>' in html
 
 
 def test_an_exact_length_says_exactly_and_a_field_without_limits_says_nothing() -> None:

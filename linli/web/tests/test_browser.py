@@ -2,8 +2,9 @@
 
 Covers sign-in as a resident (phone + SMS code) and as staff (password + TOTP, and first-time TOTP
 enrolment with the QR code), the English switch and elderly mode, axe-core on every page visited
-(no serious or critical violation), 360 px phones, CJK fonts, the keyboard skip link, the
-installable web app and its offline page.
+(no serious or critical violation), 360 px phones (every list page of ``list_pages.py``: no sideways
+scrolling, the whole menu reachable), htmx form errors and failed requests, CJK fonts, the keyboard
+skip link, the installable web app and its offline page.
 
 Without /usr/bin/chromium these tests are skipped with a message; under ``CI=true`` they fail.
 Screenshots go to ``$LINLI_SCREENSHOT_DIR`` when set, else to a pytest temporary folder.
@@ -23,12 +24,22 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test.signals import template_rendered
 from django_otp.oath import hotp
 
 from linli import testing
 from linli.accounts.actions.login import phone_index
-from linli.accounts.models import Role, StaffTOTPDevice, User
+from linli.accounts.models import (
+    ApiToken,
+    DwellingLink,
+    DwellingLinkStatus,
+    Role,
+    RoleAssignment,
+    StaffTOTPDevice,
+    User,
+)
 from linli.notify.actions import do_send_notification
+from linli.web.tests.list_pages import LIST_PAGES, NOT_WALKED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -458,3 +469,215 @@ def test_installable_web_app_shows_the_offline_page_and_never_stores_pages(
     # Offline navigation failures are logged by Chromium itself; nothing else may be.
     assert [error for error in session.console_errors if "ERR_INTERNET_DISCONNECTED" not in error] == []
     assert session.failed_requests == []
+
+
+# --- every list page on a 360 px phone -------------------------------------------------------------
+
+PHONE_LAYOUT = """() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  const outside = (element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && (box.left < 0 || box.right > width + 0.5);
+  };
+  const describe = (element) => element.tagName.toLowerCase() + (element.className ? "." + element.className : "")
+    + " " + (element.textContent || "").trim().slice(0, 30);
+  return {
+    lang: root.lang,
+    elderly: root.classList.contains("elderly"),
+    scrollWidth: root.scrollWidth,
+    clientWidth: width,
+    scrollingBoxes: [...document.querySelectorAll(".table-wrap")]
+      .filter((box) => box.scrollWidth > box.clientWidth + 1).map(describe),
+    menuOutside: [...document.querySelectorAll(".mainnav a, .top-actions a, .top-actions button")]
+      .filter(outside).map(describe),
+    menu: [...document.querySelectorAll(".mainnav a")].map((link) => link.textContent.trim()),
+    inbox: [...document.querySelectorAll(".top-actions .inbox-link")].filter((link) => !outside(link)).length,
+  };
+}"""
+
+
+@pytest.fixture
+def django_settings(settings: Any) -> Any:
+    """pytest-django's ``settings`` fixture (restored after the test) under a name that does not
+    hide ``django.conf.settings`` in this module."""
+    return settings
+
+
+def load_demo_street_with_lists() -> None:
+    """The demo street, plus what its lists lack after loading: an issued letter, an API token and
+    a message in the demo SMS outbox."""
+    from linli.accounts.actions.residents import do_issue_letters
+    from linli.areas.models import Area, AreaKind
+    from linli.demo.actions import do_load_demo
+    from linli.demo.generator import DEFAULT_SEED
+    from linli.notify.sms import FileGateway
+
+    do_load_demo(scale="small", seed=DEFAULT_SEED)
+    worker = User.objects.get(username="demo-worker")
+    community = RoleAssignment.objects.get(user=worker).area
+    building = Area.objects.filter(kind=AreaKind.BUILDING, path__startswith=community.path).order_by("path").first()
+    assert building is not None
+    worker.is_verified = lambda: True  # type: ignore[method-assign]  # as after the TOTP step
+    do_issue_letters(building, acting_user=worker)
+    sysadmin = User.objects.get(username="demo-sysadmin")
+    ApiToken.objects.create(
+        name="街道大数据平台数据同步（只读）",
+        prefix="a1b2c3d4",
+        secret_hash="0" * 64,
+        owner=sysadmin,
+        area=RoleAssignment.objects.get(user=sysadmin).area,
+    )
+    FileGateway().send(
+        "13800000001", "【邻里】您的登录验证码是 123456，5 分钟内有效，请勿告诉他人。", template="login_code"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "elderly"),
+    [("zh-hans", False), ("zh-hans", True), ("en", False), ("en", True)],
+    ids=["zh-standard", "zh-elderly", "en-standard", "en-elderly"],
+)
+def test_every_list_page_fits_a_360_px_phone_with_the_whole_menu_reachable(
+    open_browser: Callable[..., BrowserSession], django_settings: Any, language: str, elderly: bool
+) -> None:
+    django_settings.DEMO_MODE = True  # the demo SMS outbox and authenticator pages
+    load_demo_street_with_lists()
+    User.objects.update(language=language, elderly_mode=elderly)
+    mode = f"{language}-{'elderly' if elderly else 'standard'}"
+    sessions: dict[str | None, BrowserSession] = {}
+    problems: list[str] = []
+    rendered: set[str] = set()
+
+    def record(sender: Any, template: Any, **kwargs: Any) -> None:
+        rendered.add(template.origin.name if template.origin else "")
+
+    template_rendered.connect(record)
+    try:
+        walk_list_pages(open_browser, language, elderly, mode, sessions, problems)
+    finally:
+        template_rendered.disconnect(record)
+    assert problems == []
+    for session in sessions.values():
+        session.assert_clean()
+    unwalked = {path for path in list_templates() if path not in rendered} - set(NOT_WALKED)
+    assert unwalked == set(), "list pages missing from linli/web/tests/list_pages.py"
+
+
+def list_templates() -> set[str]:
+    """Every template using the list pattern, by file name."""
+    return {
+        str(path)
+        for path in (Path(settings.BASE_DIR) / "linli").glob("*/templates/**/*.html")
+        if "list-table" in path.read_text(encoding="utf-8")
+    }
+
+
+def walk_list_pages(
+    open_browser: Callable[..., BrowserSession],
+    language: str,
+    elderly: bool,
+    mode: str,
+    sessions: dict[str | None, BrowserSession],
+    problems: list[str],
+) -> None:
+    for list_page in LIST_PAGES:
+        session = sessions.get(list_page.who)
+        if session is None:
+            session = open_browser(
+                viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True
+            )
+            if list_page.who is not None:
+                session.sign_in_as(User.objects.get(username=list_page.who))
+            cookies = {"linli_language": language, "linli_elderly": "1" if elderly else "0"}
+            session.context.add_cookies([{"name": k, "value": v, "url": session.base_url} for k, v in cookies.items()])
+            sessions[list_page.who] = session
+        path = list_page.url()
+        session.goto(path)
+        layout = session.page.evaluate(PHONE_LAYOUT)
+        assert (layout["lang"], layout["elderly"]) == ("zh-Hans" if language == "zh-hans" else "en", elderly), path
+        where = f"{path} as {list_page.who or 'anonymous'} ({mode})"
+        if layout["scrollWidth"] > layout["clientWidth"]:
+            problems.append(f"{where}: the page is {layout['scrollWidth']} px wide")
+        if layout["scrollingBoxes"]:
+            problems.append(f"{where}: scrolls sideways inside {layout['scrollingBoxes']}")
+        if layout["menuOutside"]:
+            problems.append(f"{where}: menu entries off screen: {layout['menuOutside']}")
+        if list_page.who is not None:
+            messages = "Messages" if language == "en" else "消息"
+            if layout["inbox"] != 1 or messages not in layout["menu"]:
+                problems.append(f"{where}: Messages not reachable (menu {layout['menu']})")
+        name = f"lists-{PHONE_WIDTH}-{mode}-{list_page.who or 'anonymous'}{path.replace('/', '_')}"
+        session.screenshot(name)
+        session.axe(f"{name} ({PHONE_WIDTH} px)")
+
+
+# --- htmx forms and failed requests ------------------------------------------------------------------
+
+
+def test_htmx_form_errors_appear_next_to_the_field_and_failed_requests_are_announced(
+    open_browser: Callable[..., BrowserSession],
+) -> None:
+    tree = testing.build_tree()
+    resident = testing.make_resident(phone="13912345678", name="李四")
+    link = DwellingLink.objects.create(
+        user=resident, dwelling=tree.dwelling_a1, area_path=tree.dwelling_a1.path, status=DwellingLinkStatus.PENDING
+    )
+    staff = testing.make_staff(Role.COMMUNITY_WORKER, tree.community_a)
+    session = open_browser()
+    page = session.page
+    session.sign_in_as(staff)
+    session.goto(f"/residents/{link.pk}/")
+
+    page.click("#reveal-phone a.button")
+    reason = page.locator("#reveal-phone input[name=reason]")
+    reason.wait_for()
+    help_text = page.locator("#reveal-phone #id_reason_helptext").inner_text()
+    assert "至少 4 个字符" in help_text  # the minimum is stated before typing
+    assert reason.get_attribute("aria-describedby") == "id_reason_helptext"
+    reason.fill("查")
+    page.click("#reveal-phone button.primary")
+    error = page.locator("#reveal-phone #id_reason_error")
+    error.wait_for()
+
+    assert error.get_attribute("role") == "alert"
+    assert "4" in error.inner_text()
+    assert reason.get_attribute("aria-invalid") == "true"
+    assert reason.get_attribute("aria-describedby") == "id_reason_helptext id_reason_error"
+    assert page.evaluate("() => document.activeElement.name") == "reason"
+    assert page.locator("#request-error").inner_text() == ""
+    session.axe("reveal form with an error")
+    assert session.failed_requests == [f"422 {session.base_url}/residents/{link.pk}/reveal/phone/"]
+    session.failed_requests.clear()
+
+    # Any other failure is announced, not swallowed: a sub-area list that no longer exists (404).
+    page.evaluate(
+        """() => {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.id = 'planted';
+          button.textContent = 'planted';
+          button.setAttribute('hx-get', '/areas/999999999/children/');
+          button.setAttribute('hx-target', 'this');
+          document.querySelector('main').append(button);
+          window.htmx.process(button);
+        }"""
+    )
+    page.click("#planted")
+    alert = page.locator("#request-error .message-error")
+    alert.wait_for()
+
+    assert page.locator("#request-error").get_attribute("role") == "alert"
+    assert alert.inner_text().startswith("未找到：可能已被删除，或不在您的管辖范围内。")
+    assert page.locator("#planted").inner_text() == "planted"  # nothing was swapped in
+    session.axe("failed htmx request announced")
+    page.click("#request-error button")
+    assert page.locator("#request-error").inner_text() == ""
+    assert [request.split(" ")[0] for request in session.failed_requests] == ["404"]
+    session.failed_requests.clear()
+    # Chromium logs each failed load and htmx the unswapped error; nothing else may be there.
+    assert session.console_errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)",
+        "Failed to load resource: the server responded with a status of 404 (Not Found)",
+        "Response Status Error Code 404 from /areas/999999999/children/, [object HTMLButtonElement]",
+    ]
