@@ -44,6 +44,7 @@ LIST_PAGES: list[ListPage] = [
     ListPage("demo-worker", "/workbench/"),
     ListPage("demo-worker", "/residents/"),
     ListPage("demo-worker", "/residents/letters/"),
+    ListPage("demo-worker", "/privacy/my-reveals/"),
     ListPage("demo-worker", "/areas/"),
     ListPage("demo-worker", _worker_community),  # its sub-areas
     ListPage("demo-secadmin", "/accounts/staff/"),
