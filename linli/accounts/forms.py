@@ -96,6 +96,28 @@ class ChangePasswordForm(PasswordPairMixin, forms.Form):
     )
 
 
+class EnrolmentLinkForm(forms.Form):
+    """The enrolment link pasted by hand (the whole link or its last part)."""
+
+    link = forms.CharField(
+        label=_("Enrolment link"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def clean_link(self) -> str:
+        text = self.cleaned_data["link"].strip().rstrip("/")
+        return text.rsplit("/", 1)[-1]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(choices=[("zh-hans", "简体中文"), ("en", "English")], required=False)
     elderly_mode = forms.ChoiceField(choices=[("0", "off"), ("1", "on")], required=False)

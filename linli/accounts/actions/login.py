@@ -218,17 +218,26 @@ def do_begin_totp_enrolment(user: User) -> StaffTOTPDevice:
     return device
 
 
-def do_confirm_totp_enrolment(request: HttpRequest, user: User, token: str) -> bool:
+def do_confirm_totp_enrolment(request: HttpRequest, user: User, token: str, *, link_id: int) -> bool:
+    """Confirm the pending device with its first code, using the enrolment link ``link_id``
+    (issue 5 finding 7: the password alone does not enrol an authenticator)."""
+    from linli.accounts.actions.enrolment import refuse_enrolment_without_link, use_link
+
     with transaction.atomic():
         device = StaffTOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
         if device is None or not device.verify_token(token):
             record_event("auth.totp_enrolment_failed", outcome="failure", actor=user, target=user)
             return False
-        StaffTOTPDevice.objects.filter(user=user, confirmed=True).delete()
-        StaffTOTPDevice.objects.filter(id=device.id).update(confirmed=True, confirmed_at=timezone.now())
-        device.refresh_from_db()
-        django_otp.login(request, device)
-        record_event("auth.totp_enrolled", actor=user, target=user)
+        enrolled = use_link(link_id, user)  # False: the link expired or was used or replaced meanwhile
+        if enrolled:
+            StaffTOTPDevice.objects.filter(user=user, confirmed=True).delete()
+            StaffTOTPDevice.objects.filter(id=device.id).update(confirmed=True, confirmed_at=timezone.now())
+            device.refresh_from_db()
+            django_otp.login(request, device)
+            record_event("auth.totp_enrolled", actor=user, target=user)
+    if not enrolled:
+        refuse_enrolment_without_link(user)
+        return False
     rotate_session_key(request, user)
     request.session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
     from linli.accounts.actions.sessions import do_end_other_sessions
@@ -237,15 +246,20 @@ def do_confirm_totp_enrolment(request: HttpRequest, user: User, token: str) -> b
     return True
 
 
-def do_reset_second_factor(user: User, *, acting_user: User) -> None:
+def do_reset_second_factor(user: User, *, acting_user: User, email_base_url: str | None = None) -> bool:
     """Security administrator: remove a staff member's TOTP device (lost phone); they enrol again
-    at next sign-in. Ends all their sessions."""
+    at next sign-in with an enrolment link. With ``email_base_url`` (the site's address) and an
+    address on file, a new link is e-mailed to the staff member (never shown to the security
+    administrator); returns whether it was. Ends all their sessions."""
+    from linli.accounts.actions.enrolment import issue_after_second_factor_reset
     from linli.accounts.actions.sessions import do_end_other_sessions
 
     with transaction.atomic():
         StaffTOTPDevice.objects.filter(user=user).delete()
         record_event("account.second_factor_reset", actor=acting_user, target=user)
+        emailed = issue_after_second_factor_reset(user, acting_user=acting_user, email_base_url=email_base_url)
     do_end_other_sessions(user, keep=None, reason="second_factor_reset")
+    return emailed
 
 
 def is_recently_authenticated(request: HttpRequest) -> bool:

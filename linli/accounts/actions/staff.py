@@ -185,10 +185,12 @@ def do_reset_staff_password(account: User, *, password: str, acting_user: User) 
     account.refresh_from_db(fields=["password", "password_changed_at"])
 
 
-def do_reset_staff_second_factor(account: User, *, acting_user: User) -> None:
+def do_reset_staff_second_factor(account: User, *, acting_user: User, email_base_url: str | None = None) -> bool:
     """Security administrator: remove the authenticator of a staff member who lost it, through
-    ``login.do_reset_second_factor`` (audited, ends all their sessions); they enrol a new one at
-    their next sign-in. Only for accounts in the administrator's remit, never their own."""
+    ``login.do_reset_second_factor`` (audited, ends all their sessions); they enrol a new one with
+    an enrolment link, e-mailed to them when they have an address (returns whether it was) or
+    issued by a system administrator. Only for accounts in the administrator's remit, never their
+    own."""
     from linli.accounts.actions.login import do_reset_second_factor
 
     paths = held_role_paths(acting_user, {Role.SECURITY_ADMIN}) if getattr(acting_user, "is_active", False) else []
@@ -200,7 +202,7 @@ def do_reset_staff_second_factor(account: User, *, acting_user: User) -> None:
         raise PermissionRefused(_("This account is outside your remit."), code="account_out_of_remit")
     if account.pk == acting_user.pk:
         raise PermissionRefused(_("You cannot reset your own second factor."), code="own_second_factor")
-    do_reset_second_factor(account, acting_user=acting_user)
+    return do_reset_second_factor(account, acting_user=acting_user, email_base_url=email_base_url)
 
 
 def do_create_first_administrator(

@@ -57,6 +57,17 @@ def staff_sign_in(user: User, *, client: Client | None = None, user_agent: str =
     return client
 
 
+def open_enrolment_link(client: Client, user: User) -> str:
+    """Issue an enrolment link for ``user`` (as the operator's command does) and open it in
+    ``client``, as a new staff member does before enrolling the authenticator app. Returns the token."""
+    from linli.accounts.actions.enrolment import enrolment_path, issue_for_operator
+
+    token = issue_for_operator(user)
+    response = client.get(enrolment_path(token))
+    assert response.status_code == 302, response.content[:500]
+    return token
+
+
 def outbox_messages(phone: str) -> list[dict[str, str]]:
     path = settings.LINLI_SMS_OUTBOX
     try:

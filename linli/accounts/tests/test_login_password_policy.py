@@ -23,6 +23,7 @@ from linli.accounts.tests.conftest import (
     error_messages,
     fresh_totp,
     new_client,
+    open_enrolment_link,
     password_step,
     staff_sign_in,
 )
@@ -64,6 +65,7 @@ def test_a_new_account_changes_its_initial_password_at_first_sign_in(tree, make_
     with time_machine.travel(START, tick=False) as traveller:
         client = new_client()
         assert password_step(client, "chen.jing", INITIAL)["Location"].startswith(SECOND_FACTOR_URL)
+        open_enrolment_link(client, account)  # issued by the system administrator
         client.get(SECOND_FACTOR_URL)  # enrolment: the QR code
         pending = StaffTOTPDevice.objects.get(user=account)
         response = client.post(SECOND_FACTOR_URL, {"code": testing.totp_now(pending)})

@@ -23,6 +23,7 @@ from linli.accounts.tests.conftest import (
     error_messages,
     is_signed_in,
     new_client,
+    open_enrolment_link,
     password_step,
 )
 from linli.audit.models import AuditEvent
@@ -135,6 +136,7 @@ def test_enrolment_shows_a_qr_code_and_a_confirmed_code_enables_the_device(tree,
         client = new_client()
         response = password_step(client, staff.username)
         assert response["Location"].startswith(SECOND_FACTOR_URL)
+        open_enrolment_link(client, staff)
         page = client.get(SECOND_FACTOR_URL)
         assert page.status_code == 200
         html = page.content.decode()

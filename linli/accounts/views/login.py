@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.accounts.actions import enrolment as enrolment_actions
 from linli.accounts.actions import login as login_actions
 from linli.accounts.actions.sessions import do_end_session
 from linli.accounts.decorators import (
@@ -24,7 +25,14 @@ from linli.accounts.decorators import (
     signed_in,
     staff_second_factor_pending,
 )
-from linli.accounts.forms import ChangePasswordForm, CodeForm, PasswordLoginForm, PhoneForm, ReauthenticateForm
+from linli.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    EnrolmentLinkForm,
+    PasswordLoginForm,
+    PhoneForm,
+    ReauthenticateForm,
+)
 from linli.accounts.passwords import password_expired
 from linli.core.errors import LinliError
 from linli.privacy import crypto
@@ -161,7 +169,8 @@ def lockout_response(
 @staff_second_factor_pending
 @require_http_methods(["GET", "POST"])
 def second_factor(request: HttpRequest) -> HttpResponse:
-    """Verify a TOTP code, or enrol the first device with a QR code."""
+    """Verify a TOTP code, or enrol the first device with a QR code — only with an enrolment link
+    opened in this session (issue 5 finding 7)."""
     user = request.user
     next_url = _safe_next(request, "/workbench/")
     if user.is_verified():  # type: ignore[union-attr]
@@ -170,7 +179,19 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     enrolment: dict[str, str] = {}
+    link = None
     if device is None:
+        link = enrolment_actions.usable_session_link(request, user)  # type: ignore[arg-type]
+        if link is None:
+            if request.method == "POST":
+                enrolment_actions.refuse_enrolment_without_link(user)  # type: ignore[arg-type]
+                status = 403
+            return render(
+                request,
+                "accounts/enrolment_needed.html",
+                {"next": next_url, "link_form": EnrolmentLinkForm()},
+                status=status,
+            )
         pending = login_actions.do_begin_totp_enrolment(user)  # type: ignore[arg-type]
         uri = _otpauth_uri(user.get_username(), pending.encrypted_key)
         enrolment = {
@@ -180,8 +201,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             token = form.cleaned_data["code"]
-            if device is None:
-                ok = login_actions.do_confirm_totp_enrolment(request, user, token)  # type: ignore[arg-type]
+            if link is not None:
+                ok = login_actions.do_confirm_totp_enrolment(request, user, token, link_id=link.pk)  # type: ignore[arg-type]
+                if ok:
+                    request.session.pop(enrolment_actions.ENROLMENT_SESSION_KEY, None)
             else:
                 ok = login_actions.do_verify_second_factor(request, user, token)  # type: ignore[arg-type]
             if ok:
@@ -199,6 +222,28 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         {"form": form, "enrolment": enrolment, "next": next_url},
         status=status,
     )
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def enrolment_link(request: HttpRequest, token: str = "") -> HttpResponse:
+    """An enrolment link was opened (GET with the token in the path), or pasted on the
+    second-factor page (POST). A usable link is remembered in the session and leads to the
+    password step, or straight to the second-factor step in the middle of a staff sign-in."""
+    if request.method == "POST":
+        form = EnrolmentLinkForm(request.POST)
+        token = form.cleaned_data["link"] if form.is_valid() else ""
+    user = request.user
+    if user.is_authenticated and (user.kind != "staff" or user.is_verified()):  # type: ignore[union-attr]
+        messages.info(request, _("You are already signed in. Sign out first to use an enrolment link."))
+        return redirect("web:home")
+    problem = enrolment_actions.do_open_enrolment_link(request, token)
+    if problem:
+        return render(request, "accounts/enrolment_link_invalid.html", {"problem": problem}, status=410)
+    if user.is_authenticated:
+        return redirect("accounts:second_factor")
+    messages.info(request, _("Sign in with your username and password to set up your authenticator app."))
+    return redirect("accounts:staff_login")
 
 
 def _base32(hex_key: str) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts import selectors
+from linli.accounts.actions import enrolment as enrolment_actions
 from linli.accounts.actions import login as login_actions
 from linli.accounts.actions.roles import do_assign_role, do_revoke_role
 from linli.accounts.actions.staff import (
@@ -39,6 +40,7 @@ from linli.accounts.forms_staff import (
 from linli.accounts.models import StaffTOTPDevice, User, UserSession
 from linli.areas.models import Area
 from linli.core.errors import LinliError, PermissionRefused
+from linli.privacy import crypto
 from linli.privacy.masking import mask_email, mask_phone
 
 PAGE_SIZE = 25
@@ -49,6 +51,31 @@ OUT_OF_REMIT_CODES = {
     "area_out_of_remit",
     "not_staff",
 }
+
+
+NEW_LINK_SESSION_KEY = "linli_new_enrolment_link"
+"""A just-issued enrolment link, encrypted in the administrator's session until the staff detail
+page has shown it (once)."""
+
+
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _show_link_once(request: HttpRequest, account: User, token: str) -> None:
+    url = _site_url(request) + enrolment_actions.enrolment_path(token)
+    request.session[NEW_LINK_SESSION_KEY] = crypto.encrypt(f"{account.pk} {url}", context=NEW_LINK_SESSION_KEY)
+
+
+def _pop_new_link(request: HttpRequest, account: User) -> str:
+    stored = request.session.pop(NEW_LINK_SESSION_KEY, None)
+    if not stored:
+        return ""
+    try:
+        account_id, _separator, url = crypto.decrypt(stored, context=NEW_LINK_SESSION_KEY).partition(" ")
+    except crypto.DecryptionError:
+        return ""
+    return url if account_id == str(account.pk) else ""
 
 
 def _refusal_or_404(error: LinliError) -> None:
@@ -146,6 +173,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 status = error.status
             else:
                 messages.success(request, _("The account was created. It needs a role before it can do anything."))
+                token = enrolment_actions.do_issue_enrolment_link(account, acting_user=request.user)  # type: ignore[arg-type]
+                _show_link_once(request, account, token)
                 return redirect("accounts:staff_detail", user_id=account.pk)
         else:
             status = 422
@@ -155,13 +184,17 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, account: User, **forms: Any) -> dict[str, Any]:
     user = request.user
     reason = account.disabled_reason
+    has_second_factor = StaffTOTPDevice.objects.filter(user=account, confirmed=True).exists()
     return {
         "account": account,
         "roles": getattr(account, "active_roles", []),
         "masked_phone": mask_phone(account.phone),
         "masked_email": mask_email(account.email),
         "disabled_reason": _("No sign-in for a long time (dormant account)") if reason == DORMANT_REASON else reason,
-        "has_second_factor": StaffTOTPDevice.objects.filter(user=account, confirmed=True).exists(),
+        "has_second_factor": has_second_factor,
+        "enrolment_link": enrolment_actions.pending_link(account) if not has_second_factor else None,
+        "new_enrolment_link": _pop_new_link(request, account),
+        "enrolment_link_hours": enrolment_actions.link_hours(),
         "open_sessions": UserSession.objects.filter(user=account, ended_at__isnull=True).count(),
         "is_self": account.pk == user.pk,
         "can_manage": user.has_perm("accounts.manage_staff"),
@@ -244,12 +277,56 @@ def staff_reset_second_factor(request: HttpRequest, user_id: int) -> HttpRespons
     if not login_actions.is_recently_authenticated(request):
         return _reauthenticate_redirect(detail_url)
     try:
-        do_reset_staff_second_factor(account, acting_user=request.user)  # type: ignore[arg-type]
+        emailed = do_reset_staff_second_factor(
+            account,
+            acting_user=request.user,  # type: ignore[arg-type]
+            email_base_url=_site_url(request),
+        )
     except LinliError as error:
         _refusal_or_404(error)
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("The authenticator was removed. They will set up a new one at their next sign-in."))
+        if emailed:
+            messages.success(
+                request,
+                _("The authenticator was removed. An enrolment link for a new one was sent to their e-mail address."),
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "The authenticator was removed. They have no e-mail address: a system administrator "
+                    "must issue an enrolment link for them."
+                ),
+            )
+    return redirect(detail_url)
+
+
+@rule_required("accounts.manage_staff")
+@require_POST
+def staff_issue_enrolment_link(request: HttpRequest, user_id: int) -> HttpResponse:
+    """System administrator: issue a one-time link for enrolling the authenticator app, shown once
+    on the detail page (and e-mailed to the account's address on request)."""
+    account = selectors.get_staff_account_for(request.user, user_id)
+    detail_url = reverse("accounts:staff_detail", kwargs={"user_id": account.pk})
+    if not login_actions.is_recently_authenticated(request):
+        return _reauthenticate_redirect(detail_url)
+    send = request.POST.get("send_email") == "1"
+    try:
+        token = enrolment_actions.do_issue_enrolment_link(
+            account,
+            acting_user=request.user,  # type: ignore[arg-type]
+            email_base_url=_site_url(request) if send else None,
+        )
+    except LinliError as error:
+        _refusal_or_404(error)
+        messages.error(request, str(error.message))
+    else:
+        _show_link_once(request, account, token)
+        if send and account.email:
+            messages.success(request, _("The enrolment link was issued and sent to their e-mail address."))
+        else:
+            messages.success(request, _("The enrolment link was issued. Copy it now: it is shown only once."))
     return redirect(detail_url)
 
 

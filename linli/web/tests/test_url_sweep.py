@@ -25,6 +25,7 @@ ANONYMOUS_ALLOWLIST = {
     "web:service_worker",  # service worker script
     "accounts:login",  # resident sign-in
     "accounts:staff_login",  # staff sign-in
+    "accounts:enrolment_link",  # a staff enrolment link: 410 unless valid; remembers it for sign-in
     "notify_demo:sms_outbox",  # demo mode only (404 otherwise), fictional data
     "demo:authenticator",  # demo mode only (404 otherwise), fictional accounts
     "demo:authenticator_codes",

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from linli.accounts.actions.enrolment import enrolment_path, issue_for_operator, link_hours
 from linli.accounts.actions.staff import do_create_first_administrator
 from linli.areas.models import Area
 from linli.core import context
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         password = os.environ.get("LINLI_INITIAL_PASSWORD") or getpass.getpass("Initial password: ")
         try:
             with context.bind(context.RequestContext(source="command")):
-                do_create_first_administrator(
+                account = do_create_first_administrator(
                     username=options["username"],
                     display_name=options["name"],
                     password=password,
@@ -41,6 +42,9 @@ class Command(BaseCommand):
                     area=area,
                     email=options["email"],
                 )
+                token = issue_for_operator(account)
         except LinliError as error:
             raise CommandError(str(error.message)) from error
-        self.stdout.write("Created. At first sign-in, enrol the authenticator app and choose a new password.")
+        self.stdout.write("Created. Give the administrator this one-time enrolment link (open it on this site,")
+        self.stdout.write(f"then sign in; it expires in {link_hours()} hours): {enrolment_path(token)}")
+        self.stdout.write("At first sign-in, enrol the authenticator app and choose a new password.")
