@@ -307,6 +307,16 @@ def test_staff_without_a_device_enrols_totp_with_the_qr_code(open_browser: Calla
     session = open_browser()
     page = session.page
 
+    # without an enrolment link, the password alone does not enrol (issue 5 finding 7)
+    staff_password_step(session, staff)
+    assert page.locator("figure.qr svg").count() == 0
+    assert page.locator("input[name=link]").count() == 1
+    session.axe("TOTP enrolment: ask for an enrolment link")
+    page.click("main form + form button")  # cancel and sign out
+
+    from linli.accounts.actions.enrolment import enrolment_path, issue_for_operator
+
+    session.goto(enrolment_path(issue_for_operator(staff)))  # leads to the staff sign-in
     staff_password_step(session, staff)
     assert page.locator("figure.qr svg").count() == 1
     assert page.locator("figure.qr").get_attribute("role") == "img"
