@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.audit import labels
 from linli.audit.models import Outcome
 from linli.audit.selectors import EventFilters
 
@@ -20,15 +21,22 @@ class DateInput(forms.DateInput):
 class EventFilterForm(forms.Form):
     actor = forms.CharField(label=_("User name"), max_length=150, required=False)
     event_type = forms.ChoiceField(label=_("Event type"), required=False)
-    object_type = forms.CharField(label=_("Object type"), max_length=64, required=False)
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object ID"), max_length=64, required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", _("Any outcome")), *Outcome.choices])
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput(format="%Y-%m-%d"))
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput(format="%Y-%m-%d"))
 
-    def __init__(self, *args: Any, event_types: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, event_types: list[str], object_types: list[str] | None = None, **kwargs: Any
+    ) -> None:
+        """Choices show translated labels (grouped by category for event types); the values stay
+        the stored codes."""
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", _("Any event type")), *((name, name) for name in event_types)]  # type: ignore[attr-defined]
+        event_choices: list[Any] = [("", _("Any event type")), *labels.event_type_choices(event_types)]
+        self.fields["event_type"].choices = event_choices  # type: ignore[attr-defined]
+        object_choices: list[Any] = [("", _("Any object type")), *labels.object_type_choices(object_types or [])]
+        self.fields["object_type"].choices = object_choices  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

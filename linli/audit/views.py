@@ -9,23 +9,28 @@ from collections.abc import Iterator
 from typing import cast
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.accounts.actions.login import is_recently_authenticated
 from linli.accounts.decorators import rule_required
-from linli.audit import actions, selectors
+from linli.audit import actions, labels, selectors
 from linli.audit.forms import EventFilterForm
 from linli.audit.models import AuditEvent
 
+# The export's columns: translated headers; codes kept beside their labels for machine use.
 CSV_COLUMNS = [
-    "id", "created_at", "actor_id", "actor_label", "actor_role", "area_id", "source_ip", "request_id", "source",
-    "event_type", "object_type", "object_id", "outcome", "detail", "previous_hash", "hash",
+    _lazy("ID"), _lazy("Time (Beijing time, UTC+08:00)"), _lazy("Actor ID"), _lazy("Actor"), _lazy("Roles"),
+    _lazy("Area ID"), _lazy("Source IP"), _lazy("Request ID"), _lazy("Source"), _lazy("Event"),
+    _lazy("Event code"), _lazy("Object type"), _lazy("Object type code"), _lazy("Object ID"), _lazy("Outcome"),
+    _lazy("Details"), _lazy("Previous hash"), _lazy("Hash"),
 ]  # fmt: skip
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,8 +44,8 @@ def _cursor(value: str | None) -> int | None:
 @rule_required("audit.view_events")
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    event_types = selectors.event_types_for(request.user)
-    form = EventFilterForm(request.GET or None, event_types=event_types)
+    event_types, object_types = selectors.filter_choices_for(request.user)
+    form = EventFilterForm(request.GET or None, event_types=event_types, object_types=object_types)
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.EventFilters()
     if form.is_bound and not form.is_valid():
         page = selectors.EventPage(events=[], newer_cursor=None, older_cursor=None)
@@ -54,7 +59,17 @@ def event_list(request: HttpRequest) -> HttpResponse:
         )
         status = 200
     query = form.query_items()
-    rows = [{"event": event, "detail": _detail_pairs(event.detail)} for event in page.events]
+    rows = [
+        {
+            "event": event,
+            "detail": _detail_pairs(event.detail),
+            "event_label": labels.event_label(event.event_type),
+            "object_label": labels.object_label(event.object_type),
+            "roles": labels.role_labels(event.actor_role),
+            "source": labels.source_label(event.source),
+        }
+        for event in page.events
+    ]
     return render(
         request,
         "audit/event_list.html",
@@ -87,9 +102,11 @@ def _cell(value: object) -> str:
 def _row(event: AuditEvent) -> list[str]:
     detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
     values: list[object] = [
-        event.id, event.created_at.isoformat(), event.actor_id, event.actor_label, event.actor_role, event.area_id,
-        event.source_ip, event.request_id, event.source, event.event_type, event.object_type, event.object_id,
-        event.outcome, detail, event.previous_hash, event.hash,
+        event.id, timezone.localtime(event.created_at).isoformat(sep=" "), event.actor_id, event.actor_label,
+        labels.role_labels(event.actor_role), event.area_id, event.source_ip, event.request_id,
+        labels.source_label(event.source), labels.event_label(event.event_type), event.event_type,
+        labels.object_label(event.object_type), event.object_type, event.object_id, event.get_outcome_display(),
+        detail, event.previous_hash, event.hash,
     ]  # fmt: skip
     return [_cell(value) for value in values]
 
@@ -99,12 +116,14 @@ class _Echo:
         return value
 
 
-def _csv_lines(export: actions.EventExport) -> Iterator[str]:
+def _csv_lines(export: actions.EventExport, language: str) -> Iterator[str]:
+    """Streamed after the view returns: the request's language is set again for the labels."""
     writer = csv.writer(_Echo())
-    yield "\ufeff"  # byte-order mark: spreadsheet programs then read the file as UTF-8
-    yield writer.writerow(CSV_COLUMNS)
-    for event in export.events():
-        yield writer.writerow(_row(event))
+    with translation.override(language):
+        yield "\ufeff"  # byte-order mark: spreadsheet programs then read the file as UTF-8
+        yield writer.writerow([_cell(str(column)) for column in CSV_COLUMNS])
+        for event in export.events():
+            yield writer.writerow(_row(event))
 
 
 @rule_required("audit.export_events")
@@ -112,7 +131,8 @@ def _csv_lines(export: actions.EventExport) -> Iterator[str]:
 def export_events(request: HttpRequest) -> HttpResponse:
     """CSV of the filtered events (newest first, at most ``MAX_EXPORT_ROWS``). A bulk export, so
     it needs a fresh re-authentication (SECURITY.md A7); it is audited as ``audit.exported``."""
-    form = EventFilterForm(request.POST, event_types=selectors.event_types_for(request.user))
+    event_types, object_types = selectors.filter_choices_for(request.user)
+    form = EventFilterForm(request.POST, event_types=event_types, object_types=object_types)
     list_url = reverse("audit:events")
     if not form.is_valid():
         messages.error(request, _("Check the filter before exporting."))
@@ -122,7 +142,8 @@ def export_events(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Confirm your identity, then export again."))
         return redirect(f"{reverse('accounts:reauthenticate')}?{urlencode({'next': back})}")
     export = actions.do_export_events(form.filters(), acting_user=request.user)
-    response = StreamingHttpResponse(_csv_lines(export), content_type="text/csv; charset=utf-8")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    response = StreamingHttpResponse(_csv_lines(export, language), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
     response["X-Linli-Export-Rows"] = str(len(export.ids))
