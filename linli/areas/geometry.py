@@ -106,3 +106,64 @@ def validate_geometry(value: Any) -> dict[str, Any] | None:
             raise _fail(_("The feature has no geometry."), "geometry_type")
     _check_geometry(value)
     return {"type": value["type"], "coordinates": value["coordinates"]}
+
+
+# --- summaries (the text alternative of the map) ----------------------------------------------------
+
+EARTH_RADIUS_METRES = 6378137.0  # WGS 84 semi-major axis, as Leaflet uses
+
+
+def _ring_area(ring: list[list[float]]) -> float:
+    """Area of one closed ring on the sphere in square metres (the spherical-excess formula
+    Leaflet.draw uses; the same formula runs in the browser, areas/map.js)."""
+    total = 0.0
+    for index in range(len(ring) - 1):
+        (lon1, lat1), (lon2, lat2) = ring[index][:2], ring[index + 1][:2]
+        total += math.radians(lon2 - lon1) * (2 + math.sin(math.radians(lat1)) + math.sin(math.radians(lat2)))
+    return abs(total * EARTH_RADIUS_METRES * EARTH_RADIUS_METRES / 2)
+
+
+def _polygons(geometry: dict[str, Any]) -> list[Any]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiPolygon":
+        return list(geometry["coordinates"])
+    return []
+
+
+def summarize_geometry(geometry: dict[str, Any] | None) -> dict[str, Any]:
+    """What a screen reader announces instead of the map: the kind of shape, its parts, its
+    corner points and its area (outer rings minus holes) in square metres."""
+    if not geometry:
+        return {"kind": "none", "parts": 0, "points": 0, "square_metres": 0.0}
+    if geometry["type"] == "Point":
+        return {"kind": "point", "parts": 1, "points": 1, "square_metres": 0.0}
+    parts = _polygons(geometry)
+    points = sum(len(ring) - 1 for polygon in parts for ring in polygon)
+    area = sum(_ring_area(polygon[0]) - sum(_ring_area(hole) for hole in polygon[1:]) for polygon in parts)
+    return {"kind": "polygon", "parts": len(parts), "points": points, "square_metres": max(area, 0.0)}
+
+
+def format_area(square_metres: float) -> str:
+    """Square metres below 0.1 km² (an estate), square kilometres above (a street)."""
+    if square_metres < 100_000:
+        return _("%(value)s m²") % {"value": f"{round(square_metres):,}"}
+    return _("%(value)s km²") % {"value": f"{square_metres / 1e6:,.2f}"}
+
+
+def describe_geometry(geometry: dict[str, Any] | None) -> str:
+    """One translated sentence for the summary (the browser rewrites it as the user draws)."""
+    summary = summarize_geometry(geometry)
+    if summary["kind"] == "none":
+        return str(_("No boundary has been drawn."))
+    if summary["kind"] == "point":
+        longitude, latitude = geometry["coordinates"][:2]  # type: ignore[index]
+        return _("A location: longitude %(longitude)s, latitude %(latitude)s.") % {
+            "longitude": f"{longitude:.6f}",
+            "latitude": f"{latitude:.6f}",
+        }
+    return _("Boundary — parts: %(parts)s, corner points: %(points)s, area: about %(area)s.") % {
+        "parts": summary["parts"],
+        "points": summary["points"],
+        "area": format_area(summary["square_metres"]),
+    }

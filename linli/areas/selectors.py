@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.http import Http404
 
@@ -107,3 +107,19 @@ def editable_top_areas_for(actor: Any) -> list[tuple[int, str, str, str]]:
         parent = code_path.rsplit("/", 1)[0] if "/" in code_path else ""
         rows.append((area.kind, area.code, area.name, parent))
     return rows
+
+
+def map_neighbours_for(actor: Any, area: Area, *, limit: int) -> list[Area]:
+    """The reference outlines around ``area`` on its map, in one query: its parent and its
+    siblings that carry a geometry, only those inside the actor's view remit; the parent first,
+    at most ``limit + 1`` rows (one more than the view shows, so it can say some were left out)."""
+    if area.parent_id is None:
+        return []
+    return list(
+        Area.objects.filter(scope_q(actor, AREA_VIEWERS))
+        .filter(Q(pk=area.parent_id) | Q(parent_id=area.parent_id))
+        .exclude(pk=area.pk)
+        .exclude(geometry__isnull=True)
+        .only("id", "kind", "name", "parent_id", "geometry")
+        .order_by(Length("path"), "path")[: limit + 1]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,15 +17,19 @@ from linli.accounts.decorators import rule_required
 from linli.accounts.permissions import AREA_EDITORS
 from linli.areas import importing, selectors
 from linli.areas.actions import do_create_area, do_deactivate_area, do_import_areas, do_reactivate_area, do_update_area
-from linli.areas.forms import AreaForm, ChildAreaForm, ImportConfirmForm, ImportUploadForm, geometry_text
+from linli.areas.forms import AreaForm, ChildAreaForm, ImportConfirmForm, ImportUploadForm
+from linli.areas.geometry import describe_geometry, validate_geometry
 from linli.areas.models import KIND_CHINESE, Area, AreaKind
 from linli.core.errors import LinliError
+from linli.core.middleware import map_tile_source
 
 CHILDREN_PER_PAGE = 50
 TREE_CHILD_LIMIT = 100
 PREVIEW_ROWS = 100
 PREVIEW_ERRORS = 200
 IMPORT_SESSION_KEY = "linli_areas_import"
+MAP_REFERENCES = 60  # the parent's and the siblings' outlines drawn around an area
+MAP_REFERENCE_BYTES = 1024 * 1024
 
 
 def _owner_id(request: HttpRequest) -> int:
@@ -34,6 +39,73 @@ def _owner_id(request: HttpRequest) -> int:
 def _form_error(form: Any, error: LinliError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error.message))
+
+
+def _map_strings() -> dict[str, str]:
+    """What the map script writes into the page, translated here (areas/map.js interpolates)."""
+    return {
+        "none": _("No boundary has been drawn."),
+        "point": _("A location: longitude %(longitude)s, latitude %(latitude)s."),
+        "polygon": _("Boundary — parts: %(parts)s, corner points: %(points)s, area: about %(area)s."),
+        "squareMetres": _("%(value)s m²"),
+        "squareKilometres": _("%(value)s km²"),
+        "badJson": _("The geometry is not valid JSON."),
+        "badGeometry": _("This is not a boundary the map can show: check the GeoJSON."),
+        "loaded": _("The GeoJSON is on the map. Save to keep it."),
+        "location": _("Location"),
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        "firstVertex": _("Click on the map to place the first corner point."),
+        "continueLine": _("Click to add the next corner point."),
+        "finishPoly": _("Click the first point (or choose Finish) to close the boundary."),
+        "placeMarker": _("Click on the map to place the location."),
+    }
+
+
+def _edited_geometry(area: Area, form: AreaForm | None) -> dict[str, Any] | None:
+    """The geometry the map starts with: what was posted (when it is valid), else what is saved."""
+    if form is not None and form.is_bound:
+        try:
+            return validate_geometry(form.data.get(form.add_prefix("geometry"), ""))
+        except LinliError:
+            pass
+    return area.geometry
+
+
+def _map_context(
+    request: HttpRequest, area: Area, geometry: dict[str, Any] | None, *, editable: bool
+) -> dict[str, Any]:
+    """The map's data (one json_script block): the area's own geometry, the reference outlines of
+    its parent and siblings inside the actor's remit, and tiles when a tile server is configured."""
+    rows = selectors.map_neighbours_for(request.user, area, limit=MAP_REFERENCES)
+    references: list[dict[str, Any]] = []
+    omitted = len(rows) > MAP_REFERENCES
+    size = 0
+    for row in rows[:MAP_REFERENCES]:
+        size += len(str(row.geometry))
+        if size > MAP_REFERENCE_BYTES:
+            omitted = True
+            break
+        role = "parent" if row.pk == area.parent_id else "sibling"
+        references.append({"name": row.name, "role": role, "geometry": row.geometry})
+    tile_url = settings.LINLI_MAP_TILE_URL.strip()
+    config = {
+        "geometry": geometry,
+        "references": references,
+        "editable": editable,
+        "allowPoint": area.kind >= AreaKind.BUILDING,
+        "tiles": {"url": tile_url, "attribution": settings.LINLI_MAP_TILE_ATTRIBUTION}
+        if map_tile_source(tile_url)
+        else None,
+        "strings": _map_strings(),
+    }
+    return {
+        "map_config": config,
+        "map_summary": describe_geometry(geometry),
+        "map_parent": next((item["name"] for item in references if item["role"] == "parent"), ""),
+        "map_siblings": [item["name"] for item in references if item["role"] == "sibling"],
+        "map_omitted": omitted,
+    }
 
 
 def _detail_context(
@@ -52,14 +124,16 @@ def _detail_context(
         "ancestors": selectors.ancestors_of(area, actor),
         "page": page,
         "editable": editable,
-        "geometry_json": geometry_text(area.geometry),
+        "geometry_summary": describe_geometry(area.geometry),
         "action_error": action_error,
     }
     if editable:
         context["edit_form"] = edit_form or AreaForm.for_area(area)
         context["child_form"] = child_form or ChildAreaForm(parent=area)
-        context["code_path"] = selectors.code_path_of(area)
         context["can_add_children"] = area.is_active and area.kind < AreaKind.DWELLING
+        context.update(_map_context(request, area, _edited_geometry(area, edit_form), editable=True))
+    elif area.geometry:
+        context.update(_map_context(request, area, area.geometry, editable=False))
     return context
 
 
@@ -96,7 +170,7 @@ def detail(request: HttpRequest, area_id: int) -> HttpResponse:
 @require_POST
 def edit(request: HttpRequest, area_id: int) -> HttpResponse:
     area = selectors.get_area_for(request.user, area_id, roles=AREA_EDITORS)
-    form = AreaForm.for_area(area, request.POST)
+    form = AreaForm.for_area(area, request.POST, request.FILES)
     status = 422
     if form.is_valid():
         try:
@@ -120,7 +194,7 @@ def edit(request: HttpRequest, area_id: int) -> HttpResponse:
 @require_POST
 def add_child(request: HttpRequest, area_id: int) -> HttpResponse:
     parent = selectors.get_area_for(request.user, area_id, roles=AREA_EDITORS)
-    form = ChildAreaForm(request.POST, parent=parent)
+    form = ChildAreaForm(request.POST, request.FILES, parent=parent)
     status = 422
     if form.is_valid():
         try:

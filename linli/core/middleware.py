@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from linli.core import context
@@ -13,6 +16,25 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# An http(s) tile URL template; a "{s}" subdomain placeholder may only be the host's first label.
+TILE_URL = re.compile(r"^(https?)://((?:\{s\}\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?)/[^\s;,'\"]*$")
+
+
+def map_tile_source(url: str) -> str:
+    """The CSP source of a configured map tile URL template (``https://*.tiles.example.cn``), or
+    "" when the template is empty or not a plain http(s) URL (then no tiles are shown at all)."""
+    match = TILE_URL.match(url.strip())
+    if match is None:
+        return ""
+    return f"{match.group(1)}://{match.group(2).replace('{s}', '*')}"
+
+
+@lru_cache(maxsize=4)
+def content_security_policy(tile_url: str) -> str:
+    source = map_tile_source(tile_url)
+    if not source:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {source}")
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -48,7 +70,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", content_security_policy(settings.LINLI_MAP_TILE_URL))
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         if not request.path.startswith("/static/") and not getattr(response, "cacheable_shell", False):
             response["Cache-Control"] = "no-store"

@@ -85,3 +85,48 @@ def test_deep_nesting_is_refused_not_crashing():
     with pytest.raises(ValidationFailed) as caught:
         validate_geometry("[" * 100000 + "]" * 100000)
     assert caught.value.code in {"geometry_json", "geometry_type"}
+
+
+class TestSummaries:
+    """The text alternative of the map: parts, corner points and the area (same formula as map.js)."""
+
+    # 0.001° × 0.001° at latitude 40: about 111.3 m × 85.4 m
+    SQUARE = [[116.0, 40.0], [116.001, 40.0], [116.001, 40.001], [116.0, 40.001], [116.0, 40.0]]
+
+    def test_nothing(self):
+        from linli.areas.geometry import describe_geometry, summarize_geometry
+
+        assert summarize_geometry(None) == {"kind": "none", "parts": 0, "points": 0, "square_metres": 0.0}
+        assert describe_geometry(None) == "No boundary has been drawn."
+
+    def test_polygon_area_and_points(self):
+        from linli.areas.geometry import describe_geometry, summarize_geometry
+
+        summary = summarize_geometry({"type": "Polygon", "coordinates": [self.SQUARE]})
+        assert (summary["kind"], summary["parts"], summary["points"]) == ("polygon", 1, 4)
+        assert 9400 < summary["square_metres"] < 9600
+        assert describe_geometry({"type": "Polygon", "coordinates": [self.SQUARE]}) == (
+            f"Boundary — parts: 1, corner points: 4, area: about {round(summary['square_metres']):,} m²."
+        )
+
+    def test_multipolygon_with_a_hole_and_square_kilometres(self):
+        from linli.areas.geometry import describe_geometry, summarize_geometry
+
+        big = [[116.0, 40.0], [116.02, 40.0], [116.02, 40.02], [116.0, 40.02], [116.0, 40.0]]
+        hole = [[116.005, 40.005], [116.006, 40.005], [116.006, 40.006], [116.005, 40.006], [116.005, 40.005]]
+        geometry = {"type": "MultiPolygon", "coordinates": [[big, hole], [self.SQUARE]]}
+        whole = summarize_geometry({"type": "Polygon", "coordinates": [big]})["square_metres"]
+        summary = summarize_geometry(geometry)
+        assert (summary["parts"], summary["points"]) == (2, 12)
+        assert abs(summary["square_metres"] - whole) < 1  # the hole and the small square cancel out
+        assert (
+            describe_geometry(geometry)
+            == f"Boundary — parts: 2, corner points: 12, area: about {whole / 1e6:,.2f} km²."
+        )
+
+    def test_point(self):
+        from linli.areas.geometry import describe_geometry
+
+        assert describe_geometry({"type": "Point", "coordinates": [116.47, 39.99]}) == (
+            "A location: longitude 116.470000, latitude 39.990000."
+        )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from linli import testing
 from linli.accounts.models import Role
@@ -135,7 +137,7 @@ class TestBrowsing:
         response = officer_client.get(reverse("areas:detail", args=[tree.community_a.pk]))
         assert response.status_code == 200
         assert response.context["editable"] is True
-        assert response.context["code_path"] == "110105/001/001"
+        assert "code_path" not in response.context
         assert [child.pk for child in response.context["page"]] == [tree.grid_a1.pk, tree.grid_a2.pk]
         page = response.content.decode()
         assert tree.district.name not in page  # the breadcrumb starts at the officer's street
@@ -426,3 +428,288 @@ class TestImportPages:
         response = officer_client.get(reverse("areas:import_template", args=["xlsx"]))
         assert response.status_code == 200
         assert response.content.startswith(b"PK")
+
+
+SQUARE = [[116.47, 39.99], [116.471, 39.99], [116.471, 39.991], [116.47, 39.991], [116.47, 39.99]]
+SQUARE_B = [[116.48, 39.99], [116.481, 39.99], [116.481, 39.991], [116.48, 39.991], [116.48, 39.99]]
+POLYGON = {"type": "Polygon", "coordinates": [SQUARE]}
+OPEN_RING = {"type": "Polygon", "coordinates": [[*SQUARE[:-1], [116.4705, 39.9905]]]}
+
+
+def edit_data(**extra: str) -> dict[str, str]:
+    return {"edit-code": "01", "edit-name": "花家地第一网格", **extra}
+
+
+def map_config(response) -> dict:  # type: ignore[no-untyped-def]
+    import json
+    import re
+
+    match = re.search(r'<script id="area-map" type="application/json">(.*?)</script>', response.content.decode(), re.S)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+@pytest.mark.django_db
+class TestBoundaryMap:
+    """The area form's map: the hidden field the map writes, the advanced GeoJSON import (text or
+    file), errors beside the field, the reference outlines, and the tile setting with its CSP."""
+
+    def test_drawn_polygon_is_saved(self, tree, officer_client):
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]), edit_data(**{"edit-geometry": json.dumps(POLYGON)})
+        )
+        assert response.status_code == 302
+        assert Area.objects.get(pk=tree.grid_a1.pk).geometry == POLYGON
+        assert AuditEvent.objects.filter(event_type="area.updated", object_id=str(tree.grid_a1.pk)).count() == 1
+
+    def test_several_parts_are_saved_as_a_multipolygon(self, tree, officer_client):
+        geometry = {"type": "MultiPolygon", "coordinates": [[SQUARE], [SQUARE_B]]}
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]), edit_data(**{"edit-geometry": json.dumps(geometry)})
+        )
+        assert response.status_code == 302
+        assert Area.objects.get(pk=tree.grid_a1.pk).geometry == geometry
+
+    def test_removing_the_boundary_saves_none(self, tree, officer_client):
+        Area.objects.filter(pk=tree.grid_a1.pk).update(geometry=POLYGON)
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]), edit_data(**{"edit-geometry": ""})
+        )
+        assert response.status_code == 302
+        assert Area.objects.get(pk=tree.grid_a1.pk).geometry is None
+
+    def test_pasted_geojson_replaces_the_drawn_one(self, tree, officer_client):
+        feature = {
+            "type": "Feature",
+            "properties": {"name": "x"},
+            "geometry": {"type": "Polygon", "coordinates": [SQUARE_B]},
+        }
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]),
+            edit_data(**{"edit-geometry": json.dumps(POLYGON), "edit-geometry_import": json.dumps(feature)}),
+        )
+        assert response.status_code == 302
+        assert Area.objects.get(pk=tree.grid_a1.pk).geometry == {"type": "Polygon", "coordinates": [SQUARE_B]}
+
+    def test_geojson_file_is_imported(self, tree, officer_client):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile("grid.geojson", json.dumps(POLYGON).encode("utf-8-sig"), "application/geo+json")
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]),
+            {**edit_data(**{"edit-geometry": ""}), "edit-geometry_file": upload},
+        )
+        assert response.status_code == 302
+        assert Area.objects.get(pk=tree.grid_a1.pk).geometry == POLYGON
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (b"\xff\xfe{", "The file is not UTF-8 text."),
+            (b"", "The submitted file is empty."),
+            (b'{"type": "Point", "coordinates": [500, 1]}', "Coordinates out of range"),
+            (b" " * (200 * 1024 + 1), "The geometry is larger than 200 KB."),
+        ],
+    )
+    def test_unusable_geojson_file_is_refused_beside_the_file_field(self, tree, officer_client, content, message):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        before, events = area_state(), audit_count()
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]),
+            {**edit_data(), "edit-geometry_file": SimpleUploadedFile("grid.geojson", content)},
+        )
+        assert response.status_code == 422
+        errors = response.context["edit_form"].errors["geometry_file"]
+        assert len(errors) == 1 and errors[0].startswith(message)
+        assert '<details class="area-advanced" open>' in response.content.decode()
+        assert area_state() == before
+        assert audit_count() == events
+
+    def test_invalid_drawn_geometry_shows_the_error_beside_the_map_in_chinese(self, tree, officer, officer_client):
+        officer.language = "zh-hans"
+        officer.save(update_fields=["language"])
+        before, events = area_state(), audit_count()
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]), edit_data(**{"edit-geometry": json.dumps(OPEN_RING)})
+        )
+        assert response.status_code == 422
+        page = response.content.decode()
+        hidden = f'<input type="hidden" name="edit-geometry" value="{escape(json.dumps(OPEN_RING))}"'
+        error = (
+            '<div class="field-errors" role="alert" id="id_edit-geometry_error">'
+            '<ul class="errorlist"><li>多边形的每个环须首尾闭合。</li></ul></div>'
+        )
+        assert hidden in page and error in page
+        # the error sits right after the field, inside the boundary's fieldset, before the map
+        assert page.index(hidden) < page.index(error) < page.index('class="area-map"')
+        assert page.rfind("<fieldset", 0, page.index(error)) > page.rfind("</fieldset>", 0, page.index(error))
+        assert 'aria-describedby="area-map-summary id_edit-geometry_error"' in page  # the map names its error
+        # the map starts from the saved boundary (none) since the posted one is invalid
+        assert map_config(response)["geometry"] is None
+        assert area_state() == before
+        assert audit_count() == events
+
+    def test_invalid_pasted_geojson_opens_the_advanced_section_with_its_error(self, tree, officer_client):
+        before = area_state()
+        response = officer_client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]),
+            edit_data(**{"edit-geometry": json.dumps(POLYGON), "edit-geometry_import": '{"type": "Polygon"'}),
+        )
+        assert response.status_code == 422
+        assert response.context["edit_form"].errors == {"geometry_import": ["The geometry is not valid JSON."]}
+        page = response.content.decode()
+        assert '<details class="area-advanced" open>' in page
+        textarea = page.index('id="id_edit-geometry_import"')
+        error = page.index('<div class="field-errors" role="alert" id="id_edit-geometry_import_error">')
+        assert textarea < error < page.index('id="id_edit-geometry_file"')
+        assert map_config(response)["geometry"] == POLYGON  # the drawing is kept for the next try
+        assert area_state() == before
+
+    def test_out_of_scope_edit_is_404_and_writes_nothing(self, tree, make_staff):
+        other = testing.client_for(make_staff(Role.STREET_OFFICER, tree.street))
+        second_street = do_create_area(
+            kind=AreaKind.STREET, code="002", name="酒仙桥街道", parent=tree.district, acting_user=None
+        )
+        before, events = area_state(), audit_count()
+        for area in (second_street, tree.district):
+            response = other.post(
+                reverse("areas:edit", args=[area.pk]),
+                {"edit-code": area.code, "edit-name": "x", "edit-geometry": json.dumps(POLYGON)},
+            )
+            assert response.status_code == 404
+            assert other.get(reverse("areas:detail", args=[area.pk])).status_code == 404
+        assert area_state() == before
+        assert audit_count() == events
+
+    @pytest.mark.parametrize("role", [Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.COMMUNITY_LEADER])
+    def test_viewers_cannot_change_the_boundary(self, tree, make_staff, role):
+        area = tree.grid_a1 if role == Role.GRID_WORKER else tree.community_a
+        client = testing.client_for(make_staff(role, area))
+        before = area_state()
+        response = client.post(
+            reverse("areas:edit", args=[tree.grid_a1.pk]), edit_data(**{"edit-geometry": json.dumps(POLYGON)})
+        )
+        assert response.status_code == 404
+        assert area_state() == before
+
+    def test_viewer_sees_a_read_only_map_only_where_there_is_a_boundary(self, tree, worker_client):
+        response = worker_client.get(reverse("areas:detail", args=[tree.grid_a1.pk]))
+        assert "map_config" not in response.context
+        assert "leaflet.js" not in response.content.decode()
+        Area.objects.filter(pk=tree.grid_a1.pk).update(geometry=POLYGON)
+        response = worker_client.get(reverse("areas:detail", args=[tree.grid_a1.pk]))
+        config = map_config(response)
+        assert (config["editable"], config["geometry"], config["references"]) == (False, POLYGON, [])
+        page = response.content.decode()
+        assert "/static/vendor/leaflet/leaflet.js" in page and 'data-map-action="draw"' not in page
+        assert "Boundary — parts: 1, corner points: 4, area: about" in page
+
+    def test_editor_page_has_the_map_and_no_code_paths(self, tree, officer_client):
+        Area.objects.filter(pk=tree.community_a.pk).update(geometry={"type": "Polygon", "coordinates": [SQUARE_B]})
+        Area.objects.filter(pk=tree.grid_a2.pk).update(geometry=POLYGON)
+        Area.objects.filter(pk=tree.grid_b1.pk).update(geometry=POLYGON)  # another community's grid: not a sibling
+        response = officer_client.get(reverse("areas:detail", args=[tree.grid_a1.pk]))
+        assert response.status_code == 200
+        config = map_config(response)
+        assert config["editable"] is True and config["geometry"] is None and config["tiles"] is None
+        assert config["references"] == [
+            {
+                "name": tree.community_a.name,
+                "role": "parent",
+                "geometry": {"type": "Polygon", "coordinates": [SQUARE_B]},
+            },
+            {"name": tree.grid_a2.name, "role": "sibling", "geometry": POLYGON},
+        ]
+        assert config["allowPoint"] is False
+        page = response.content.decode()
+        assert '<input type="hidden" name="edit-geometry" id="id_edit-geometry">' in page
+        assert 'data-map-action="draw"' in page and 'data-map-action="point"' not in page
+        assert '<details class="area-advanced">' in page  # closed until it has an error
+        for internal in ("Code path", "110105/001/001", "GeoJSON geometry", "edit-geometry_import</", "linli.areas"):
+            assert internal not in page
+        assert f"Dashed: the boundary of {tree.community_a.name}, the area above." in page
+        assert f"Blue: the neighbouring areas {tree.grid_a2.name}." in page
+
+    def test_references_stay_inside_the_actors_remit(self, tree, make_staff):
+        """A street officer editing their street sees neither the district's outline nor another street's."""
+        Area.objects.filter(pk=tree.district.pk).update(geometry=POLYGON)
+        do_create_area(
+            kind=AreaKind.STREET,
+            code="002",
+            name="酒仙桥街道",
+            parent=tree.district,
+            acting_user=None,
+            geometry=POLYGON,
+        )
+        client = testing.client_for(make_staff(Role.STREET_OFFICER, tree.street))
+        response = client.get(reverse("areas:detail", args=[tree.street.pk]))
+        assert map_config(response)["references"] == []
+        assert "酒仙桥街道" not in response.content.decode()
+        assert tree.district.name not in response.content.decode()
+
+    def test_buildings_may_have_a_location_point(self, tree, officer_client):
+        building = Area.objects.get(kind=AreaKind.BUILDING, parent__parent=tree.grid_a1)
+        response = officer_client.get(reverse("areas:detail", args=[building.pk]))
+        assert map_config(response)["allowPoint"] is True
+        assert 'data-map-action="point"' in response.content.decode()
+
+    def test_reference_outlines_do_not_add_queries(self, tree, officer_client):
+        url = reverse("areas:detail", args=[tree.grid_a1.pk])
+        officer_client.get(url)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as few:
+            officer_client.get(url)
+        for number in range(5):
+            do_create_area(
+                kind=AreaKind.GRID,
+                code=f"9{number}",
+                name=f"g{number}",
+                parent=tree.community_a,
+                acting_user=None,
+                geometry=POLYGON,
+            )
+        with CaptureQueriesContext(connection) as many:
+            response = officer_client.get(url)
+        assert len(map_config(response)["references"]) == 5
+        assert len(many.captured_queries) == len(few.captured_queries)
+
+    def test_add_child_takes_geojson_from_the_advanced_section(self, tree, officer_client):
+        response = officer_client.post(
+            reverse("areas:add_child", args=[tree.community_b.pk]),
+            {
+                "child-kind": str(AreaKind.GRID),
+                "child-code": "02",
+                "child-name": "南湖第二网格",
+                "child-geometry_import": json.dumps(POLYGON),
+            },
+        )
+        assert response.status_code == 302
+        assert Area.objects.get(parent=tree.community_b, code="02").geometry == POLYGON
+
+    def test_no_tiles_and_a_strict_csp_by_default(self, tree, officer_client):
+        response = officer_client.get(reverse("areas:detail", args=[tree.grid_a1.pk]))
+        assert "img-src 'self' data:;" in response["Content-Security-Policy"]
+        assert map_config(response)["tiles"] is None
+
+    def test_configured_tile_server_is_allowed_by_the_csp(self, tree, officer_client, settings):
+        settings.LINLI_MAP_TILE_URL = "https://{s}.tiles.example.cn/{z}/{x}/{y}.png"
+        settings.LINLI_MAP_TILE_ATTRIBUTION = "© 示例地图"
+        response = officer_client.get(reverse("areas:detail", args=[tree.grid_a1.pk]))
+        assert "img-src 'self' data: https://*.tiles.example.cn;" in response["Content-Security-Policy"]
+        assert map_config(response)["tiles"] == {
+            "url": "https://{s}.tiles.example.cn/{z}/{x}/{y}.png",
+            "attribution": "© 示例地图",
+        }
+
+    @pytest.mark.parametrize(
+        "url", ["javascript:alert(1)", "https://tiles.example.cn/{z}; script-src *", "ftp://tiles.example.cn/{z}"]
+    )
+    def test_unusable_tile_url_is_ignored(self, tree, officer_client, settings, url):
+        settings.LINLI_MAP_TILE_URL = url
+        response = officer_client.get(reverse("areas:detail", args=[tree.grid_a1.pk]))
+        assert "img-src 'self' data:;" in response["Content-Security-Policy"]
+        assert "script-src 'self';" in response["Content-Security-Policy"]
+        assert map_config(response)["tiles"] is None
