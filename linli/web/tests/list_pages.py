@@ -32,6 +32,24 @@ def _worker_community() -> str:
     return f"/areas/{RoleAssignment.objects.get(user__username='demo-worker').area_id}/"
 
 
+def _a_notice_of_the_worker() -> str:
+    from linli.notices.models import Notice
+
+    community = _worker_community().split("/")[2]
+    notice = Notice.objects.filter(status="published", area_path__contains=f"/{community}/").order_by("id").first()
+    assert notice is not None
+    return f"/notices/{notice.pk}/"  # read counts per grid
+
+
+def _the_residents_board() -> str:
+    from linli.accounts.models import DwellingLink
+    from linli.areas.models import Area, AreaKind
+
+    path = DwellingLink.objects.filter(user__username="demo-resident").values_list("area_path", flat=True)[0]
+    ids = [int(part) for part in path.strip("/").split("/")]
+    return f"/notices/board/{Area.objects.get(pk__in=ids, kind=AreaKind.COMMUNITY).pk}/"
+
+
 def _a_staff_account() -> str:
     from linli.accounts.models import User
 
@@ -51,6 +69,11 @@ LIST_PAGES: list[ListPage] = [
     ListPage("demo-secadmin", _a_staff_account),  # its roles
     ListPage("demo-sysadmin", "/accounts/tokens/"),
     ListPage("demo-auditor", "/audit/"),
+    ListPage("demo-resident", "/notices/"),
+    ListPage("demo-worker", "/notices/staff/"),
+    ListPage("demo-worker", _a_notice_of_the_worker),
+    ListPage(None, "/notices/board/"),
+    ListPage(None, _the_residents_board),
     ListPage(None, "/dev/sms/"),
     ListPage(None, "/dev/authenticator/"),
 ]
