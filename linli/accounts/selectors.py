@@ -3,6 +3,7 @@ here, and ``get_<noun>_for(actor, id)`` raises ``Http404`` outside the actor's r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -126,3 +127,69 @@ def get_role_assignment_for(actor: Any, account: User, assignment_id: int) -> Ro
     if assignment is None:
         raise Http404
     return assignment
+
+
+# workbench ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingLinkRow:
+    """What a workbench card shows of a pending home link, and nothing else (no encrypted column)."""
+
+    id: int
+    created_at: Any
+    relation: str
+    display_name: str
+    dwelling: str
+    unit: str
+    building: str
+    estate: str
+
+
+def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[PendingLinkRow]:
+    """The oldest pending home links in the actor's remit with the names of their unit, building
+    and estate, in one query of only the displayed columns (docs/modules.md, "Lean pages")."""
+    from linli.accounts.models import DwellingLink, DwellingLinkStatus
+    from linli.accounts.permissions import RESIDENT_VERIFIERS
+    from linli.accounts.scoping import scope_q
+
+    rows = (
+        DwellingLink.objects.filter(
+            scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), status=DwellingLinkStatus.PENDING
+        )
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
+            "created_at",
+            "relation",
+            "user__display_name",
+            "dwelling__name",
+            "dwelling__parent__kind",
+            "dwelling__parent__name",
+            "dwelling__parent__parent__kind",
+            "dwelling__parent__parent__name",
+            "dwelling__parent__parent__parent__kind",
+            "dwelling__parent__parent__parent__name",
+        )[:limit]
+    )
+    result = []
+    for link_id, created_at, relation, display_name, dwelling, *ancestors in rows:
+        names = {kind: name for kind, name in zip(ancestors[::2], ancestors[1::2], strict=True) if kind}
+        result.append(
+            PendingLinkRow(
+                id=link_id,
+                created_at=created_at,
+                relation=relation,
+                display_name=display_name,
+                dwelling=dwelling,
+                unit=names.get(AreaKind.UNIT, ""),
+                building=names.get(AreaKind.BUILDING, ""),
+                estate=names.get(AreaKind.ESTATE, ""),
+            )
+        )
+    return result
+
+
+def role_area_names(area_ids: set[int]) -> dict[int, str]:
+    """Names of the areas where the actor holds roles (the workbench's "you work as …")."""
+    return dict(Area.objects.filter(pk__in=sorted(area_ids)).values_list("id", "name"))

@@ -40,6 +40,12 @@ class WorkbenchTask:
     due: Any = None  # datetime | None
     urgent: bool = False
     detail: str = ""
+    # What a newcomer needs on the card (issue 5, newcomer finding 7): where (estate, building …),
+    # why it is due, what to do next, and the label of the link that does it.
+    where: str = ""
+    reason: str = ""
+    next_step: str = ""
+    action: str = ""
 
 
 TaskProvider = Callable[["HttpRequest"], Iterable[WorkbenchTask]]

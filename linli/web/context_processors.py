@@ -1,4 +1,14 @@
-"""Template context for the shell: navigation built from the module registry."""
+"""Template context for the shell: navigation built from the module registry, the inbox badge.
+
+Both are computed for every signed-in page, so both are lean (docs/modules.md, "Lean pages"):
+
+* the navigation an account sees depends only on its audience, its roles and elderly mode (every
+  navigation rule is a role check without an object). The entries are built once per such key and
+  kept in the process (``_navigation_for``); the key is read from the current request's grants,
+  so a granted or revoked role selects another entry on the very next request and nothing needs
+  invalidating. Only "which entry is current" is worked out per request;
+* the badge is the unread count, one hand-written query on the ``(recipient, read_at)`` index.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +21,20 @@ from django.urls import NoReverseMatch, reverse
 from linli.core import registry
 
 
-def shell(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
-    elderly = bool(getattr(request, "elderly_mode", False))
-    entries: list[dict[str, Any]] = []
-    audience: registry.Audience | None = None
-    if user is not None and user.is_authenticated:
-        audience = "staff" if user.kind == "staff" else "resident"
+def _entries(request: HttpRequest, user: Any, audience: registry.Audience, elderly: bool) -> list[dict[str, Any]]:
+    from linli.accounts.scoping import grants, is_second_factor_verified
+
+    key = (
+        audience,
+        frozenset(grant.role for grant in grants(user)),
+        bool(user.is_active),
+        is_second_factor_verified(user),
+        elderly,
+        getattr(request, "urlconf", None) or settings.ROOT_URLCONF,
+    )
+    cached = _NAVIGATION.get(key)
+    if cached is None:
+        built = []
         for entry in registry.navigation(audience):
             if entry.rule and not user.has_perm(entry.rule):
                 continue
@@ -27,23 +44,35 @@ def shell(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(entry.url_name)
             except NoReverseMatch:
                 continue
-            entries.append(
-                {
-                    "url": url,
-                    "label": entry.label,
-                    "icon": entry.icon,
-                    "current": False,
-                }
-            )
-        # Only the entry with the longest matching URL is current (/residents/letters/ is not also
-        # /residents/).
-        matching = [entry for entry in entries if entry["url"] != "/" and request.path.startswith(entry["url"])]
-        if matching:
-            max(matching, key=lambda entry: len(entry["url"]))["current"] = True
+            built.append((url, entry.label, entry.icon))
+        cached = tuple(built)
+        if len(_NAVIGATION) >= NAVIGATION_CACHE_SIZE:
+            _NAVIGATION.clear()
+        _NAVIGATION[key] = cached
+    entries = [{"url": url, "label": label, "icon": icon, "current": False} for url, label, icon in cached]
+    # Only the entry with the longest matching URL is current (/residents/letters/ is not also
+    # /residents/).
+    matching = [entry for entry in entries if entry["url"] != "/" and request.path.startswith(entry["url"])]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["current"] = True
+    return entries
+
+
+NAVIGATION_CACHE_SIZE = 512
+_NAVIGATION: dict[tuple[Any, ...], tuple[tuple[str, Any, str], ...]] = {}
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    elderly = bool(getattr(request, "elderly_mode", False))
+    entries: list[dict[str, Any]] = []
+    audience: registry.Audience | None = None
     unread = 0
     if user is not None and user.is_authenticated:
         from linli.notify.selectors import unread_count_for
 
+        audience = "staff" if user.kind == "staff" else "resident"
+        entries = _entries(request, user, audience, elderly)
         unread = unread_count_for(user)
     return {
         "navigation": entries,

@@ -59,9 +59,33 @@ def resident_home(request: HttpRequest) -> HttpResponse:
 @rule_required("accounts.use_workbench")
 @require_safe
 def workbench(request: HttpRequest) -> HttpResponse:
+    """The staff member's open tasks from every module, urgent and soonest due first, and the
+    tools their roles give them (department officers and administrators often have no tasks; the
+    page then says what they can do). Dates are formatted once here, not by template filters."""
+    from django.utils import timezone
+
+    from linli.accounts.models import Role
+    from linli.accounts.scoping import grants
+    from linli.accounts.selectors import role_area_names
+
     tasks: list[registry.WorkbenchTask] = []
     for module in registry.modules():
         for provider in module.workbench_tasks:
             tasks.extend(provider(request))
     tasks.sort(key=lambda task: (not task.urgent, task.due is None, task.due))
-    return render(request, "web/workbench.html", {"tasks": tasks})
+    rows = []
+    for task in tasks:
+        due = timezone.localtime(task.due) if task.due is not None else None
+        rows.append(
+            {
+                "task": task,
+                "due_iso": due.isoformat() if due else "",
+                "due_text": f"{due:%Y-%m-%d %H:%M}" if due else "",
+            }
+        )
+    held = grants(request.user)
+    names = role_area_names({grant.area_id for grant in held}) if held else {}
+    roles = sorted(
+        {(str(Role(grant.role).label), names.get(grant.area_id, "")) for grant in held if grant.role in Role.values}
+    )
+    return render(request, "web/workbench.html", {"rows": rows, "roles": roles})

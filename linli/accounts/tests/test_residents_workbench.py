@@ -23,6 +23,8 @@ from linli.accounts.tests.test_residents_fixtures import (  # noqa: F401 - fixtu
 from linli.accounts.workbench import pending_dwelling_links
 from linli.areas.models import AreaKind
 
+WORKBENCH_QUERIES = 8
+
 
 def _request_for(user):  # type: ignore[no-untyped-def]
     user.is_verified = lambda: True
@@ -69,9 +71,15 @@ def test_task_shape_due_and_urgency(world: World) -> None:
     assert overdue.urgent is True
     assert overdue.due == old + datetime.timedelta(days=3)
     assert fresh.urgent is False
-    assert overdue.title == "张** · 101室"
-    assert fresh.title == "欧阳** · 101室"
-    assert overdue.detail == "owner"
+    # Where (estate, building, unit, room), who and as what, why it is due, what to do next.
+    assert overdue.title == "花家地第一网格小区 1号楼 1单元 101室"
+    assert overdue.detail == "张** asks to be linked to this home as owner."
+    assert fresh.detail.startswith("欧阳** asks to be linked to this home as ")
+    asked = f"{timezone.localtime(old):%m-%d %H:%M}"
+    assert overdue.reason == f"Asked on {asked}; the 3 days for a decision have passed."
+    assert fresh.reason.endswith("residents should have a decision within 3 days.")
+    assert overdue.next_step == "Check the name, the relation and any evidence, then approve or reject."
+    assert overdue.action == fresh.action == "Review"
 
 
 @pytest.mark.django_db
@@ -102,3 +110,39 @@ def test_workbench_page_lists_the_tasks(world: World) -> None:
     assert reverse("residents:detail", kwargs={"link_id": world.link_b1.pk}) not in html
     assert "张**" in html
     assert "张三丰" not in html
+    assert "花家地第一网格小区 1号楼 1单元 101室" in html
+
+
+@pytest.mark.django_db
+def test_workbench_query_count_is_pinned_and_does_not_grow(  # type: ignore[no-untyped-def]
+    world: World, django_assert_num_queries
+) -> None:
+    """Session, identity, grants, the pending links, notices' providers, role area names, badge."""
+    client = testing.client_for(world.staff["street_officer"])
+    client.get(reverse("web:workbench"))  # warm: the privilege fingerprint is stored on first use
+    with django_assert_num_queries(WORKBENCH_QUERIES):
+        first = client.get(reverse("web:workbench"))
+    unit = world.tree.dwelling_a1.parent
+    for number in range(15):
+        dwelling = testing.create_area(AreaKind.DWELLING, f"8{number:02d}", f"{800 + number}室", unit)
+        resident = testing.make_resident(f"136{number:08d}")
+        DwellingLink.objects.create(user=resident, dwelling=dwelling, area_path=dwelling.path)
+    with django_assert_num_queries(WORKBENCH_QUERIES):
+        second = client.get(reverse("web:workbench"))
+    assert first.status_code == second.status_code == 200
+    assert second.content.decode().count('class="task') > first.content.decode().count('class="task')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["system_admin", "department_officer", "audit_admin"])
+def test_staff_without_tasks_see_their_roles_and_tools(world: World, role: str) -> None:
+    with translation.override("en"):
+        response = testing.client_for(world.staff[role]).get(reverse("web:workbench"), HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="task' not in html
+    assert "What you can do here" in html
+    assert 'class="tool-list"' in html
+    tools = html.split('class="tool-list"', 1)[1].split("</ul>", 1)[0]
+    assert tools.count("<li>") >= 1  # at least one tool (their module's pages, the inbox)
+    assert 'class="role-chip"' in html
