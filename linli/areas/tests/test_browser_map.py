@@ -212,10 +212,14 @@ def test_pasted_geojson_shows_on_the_map_and_saves(browser, live_server, tree, m
 def test_map_page_fits_a_phone(browser, live_server, tree, make_staff, language, elderly):
     _with_outlines(tree)
     building = Area.objects.get(kind=AreaKind.BUILDING, parent__parent=tree.grid_a1)
+    Area.objects.filter(pk=building.pk).update(geometry={"type": "Point", "coordinates": [116.462, 39.982]})
     session = Session(browser, live_server, _officer(make_staff, tree, language=language, elderly_mode=elderly))
     for area in (tree.grid_a1, building):
         session.goto(f"/areas/{area.pk}/")
         session.page.locator(".area-map.leaflet-container").wait_for()
+        if area == building:  # the location pin (Leaflet's marker image from static files)
+            assert session.page.locator("img.leaflet-marker-icon").count() == 1
+            assert "116.462000" in session.page.locator("[data-map-summary]").inner_text()
         tools = session.page.locator("[data-map-tools] button:visible")
         assert tools.count() >= 5
         if language == "en":
