@@ -71,7 +71,8 @@ class GeometryImportMixin(forms.Form):
         return geometry
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("geometry_file", "geometry_import"):
             if name not in self.errors and cleaned.get(name):
                 cleaned["geometry"] = cleaned[name]
