@@ -4,7 +4,7 @@
 
 ``code`` is stable and machine-readable (the codes of ``linli.core.errors``); ``message`` is
 translated for people; ``fields`` appears on 422 answers and names each invalid input as
-``{"location": "body", "field": "elderly_mode", "type": "bool_parsing", "message": "…"}``.
+``{"location": "body", "field": "elderly_mode", "type": "bool_type", "message": "…"}``.
 
 Statuses: 401 not signed in (or the staff session has not passed TOTP), 403 a signed-in account
 without the function's rule (function level, B4), 404 unknown or outside the actor's

@@ -4,6 +4,9 @@ Responses never carry an encrypted field in plaintext: the phone is masked
 (``linli.privacy.masking``), ID numbers are not exposed at all. Request bodies forbid unknown
 fields (``extra="forbid"``), so a write naming ``kind``, ``is_staff``, ``roles`` or an area is
 refused with 422 instead of being silently dropped (SECURITY.md B3; OWASP API3 mass assignment).
+They are also strict (``StrictIn``): a field takes exactly the JSON type the schema states, so
+``{"elderly_mode": 0}`` or ``{"owner_id": "7"}`` is 422, never coerced (SECURITY.md test 6).
+Query parameters stay lax: a query string is text by nature.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
+
+
+class StrictIn(Schema):
+    """Base of every request body: unknown fields and type coercion are refused (422)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def error_responses(*statuses: int) -> dict[int, type[Schema]]:
@@ -70,10 +79,9 @@ class MeOut(Schema):
     token_area_id: int | None = Field(None, description="The area of the API token used, if any.")
 
 
-class PreferencesIn(Schema):
-    """Only these two fields; any other field (kind, is_staff, roles, …) answers 422."""
-
-    model_config = ConfigDict(extra="forbid")
+class PreferencesIn(StrictIn):
+    """Only these two fields; any other field (kind, is_staff, roles, …) answers 422.
+    ``elderly_mode`` is a JSON boolean (``0``/``"true"`` are refused)."""
 
     language: Literal["zh-hans", "en"] | None = None
     elderly_mode: bool | None = None
@@ -160,9 +168,7 @@ class TokenPage(PageMeta):
     items: list[TokenOut]
 
 
-class TokenIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenIn(StrictIn):
     name: str = Field(min_length=1, max_length=100)
     owner_id: int = Field(ge=1)
     area_id: int = Field(ge=1)

@@ -121,7 +121,15 @@ def test_preferences_reject_other_fields_and_change_nothing(tree, make_staff, pa
 
 @pytest.mark.parametrize(
     ("payload", "field", "error_type"),
-    [({"language": "fr"}, "language", "literal_error"), ({"elderly_mode": "maybe"}, "elderly_mode", "bool_parsing")],
+    [
+        ({"language": "fr"}, "language", "literal_error"),
+        ({"elderly_mode": "maybe"}, "elderly_mode", "bool_type"),
+        # strict: a JSON boolean only, never a coerced 0/1/"true" (schemathesis finding, issue 5)
+        ({"elderly_mode": 0}, "elderly_mode", "bool_type"),
+        ({"elderly_mode": 1}, "elderly_mode", "bool_type"),
+        ({"elderly_mode": "true"}, "elderly_mode", "bool_type"),
+        ({"language": 1}, "language", "literal_error"),
+    ],
 )
 def test_preferences_validate_values(tree, make_resident, payload, field, error_type) -> None:
     resident = make_resident()
