@@ -102,7 +102,7 @@ def load_demo_notices(*, street: Area, scale: str, seed: int, accounts: dict[str
         author = worker if position == 0 and worker is not None else street_author
         grid = _first_under(community, AreaKind.GRID)
         building = _first_under(grid or community, AreaKind.BUILDING)
-        estate = Area.objects.filter(pk=building.parent_id).first() if building else None
+        estate = Area.objects.filter(pk=building.parent_id).first() if building and building.parent_id else None
         building_label = f"{estate.name}{building.name}" if building and estate else community.name
         targets = {"community": community, "grid": grid or community, "building": building or community}
         for item in _texts(community.name, (grid or community).name, building_label):

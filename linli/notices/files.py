@@ -86,7 +86,7 @@ def _refuse(name: str) -> ValidationFailed:
         _("%(name)s is not an accepted file: images must be JPEG or PNG, documents PDF, Word (.docx) or Excel (.xlsx).")
         % {"name": name},
         code="file_type",
-        field="files",
+        field="attachments",
     )
 
 
@@ -203,16 +203,16 @@ def check_upload(name: str, size: int, read: Callable[[], bytes]) -> CheckedFile
         raise ValidationFailed(
             _("%(name)s is larger than %(limit)s MB.") % {"name": shown, "limit": limit // (1024 * 1024)},
             code="file_too_large",
-            field="files",
+            field="attachments",
         )
     if size == 0:
-        raise ValidationFailed(_("%(name)s is empty.") % {"name": shown}, code="file_empty", field="files")
+        raise ValidationFailed(_("%(name)s is empty.") % {"name": shown}, code="file_empty", field="attachments")
     data = read()
     if len(data) > limit:
         raise ValidationFailed(
             _("%(name)s is larger than %(limit)s MB.") % {"name": shown, "limit": limit // (1024 * 1024)},
             code="file_too_large",
-            field="files",
+            field="attachments",
         )
     kind = detect(data)
     if kind in IMAGE_TYPES:
@@ -236,13 +236,15 @@ def check_counts(files: list[CheckedFile]) -> None:
     images = sum(1 for item in files if item.kind == "image")
     if images > MAX_IMAGES:
         raise ValidationFailed(
-            _("At most %(count)s images per notice.") % {"count": MAX_IMAGES}, code="too_many_files", field="files"
+            _("At most %(count)s images per notice.") % {"count": MAX_IMAGES},
+            code="too_many_files",
+            field="attachments",
         )
     if len(files) - images > MAX_DOCUMENTS:
         raise ValidationFailed(
             _("At most %(count)s documents per notice.") % {"count": MAX_DOCUMENTS},
             code="too_many_files",
-            field="files",
+            field="attachments",
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -99,18 +99,20 @@ class PublishForm(NoticeTextForm):
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
-    files = MultipleFileField(label=_("Images and documents"))
+    attachments = MultipleFileField(label=_("Images and documents"))
 
-    field_order = ["area", "building", "title", "body", "urgency", "when", "publish_at", "files"]
+    field_order = ["area", "building", "title", "body", "urgency", "when", "publish_at", "attachments"]
 
     def __init__(self, *args: Any, areas: list[Area], buildings: list[Area], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("Choose…"))] + [
+        cast(forms.ChoiceField, self.fields["area"]).choices = [("", _("Choose…"))] + [
             (area.pk, f"{_indent(area)}{area.name}（{area.kind_label}）") for area in areas
         ]
-        self.fields["building"].choices = [("", _("The whole area"))] + [(area.pk, area.name) for area in buildings]
-        self.fields["files"].widget.attrs["accept"] = ".jpg,.jpeg,.png,.pdf,.docx,.xlsx"
-        self.fields["files"].help_text = gettext(
+        cast(forms.ChoiceField, self.fields["building"]).choices = [("", _("The whole area"))] + [
+            (area.pk, area.name) for area in buildings
+        ]
+        self.fields["attachments"].widget.attrs["accept"] = ".jpg,.jpeg,.png,.pdf,.docx,.xlsx"
+        self.fields["attachments"].help_text = gettext(
             "Up to %(images)s images (JPEG or PNG, %(image_mb)s MB each) and %(documents)s documents "
             "(PDF, Word or Excel, %(document_mb)s MB each). Photo metadata such as location is removed."
         ) % {
@@ -121,7 +123,7 @@ class PublishForm(NoticeTextForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("when") == "later" and not data.get("publish_at"):
             self.add_error("publish_at", _("Choose the date and time of publication."))
         return data

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -109,12 +109,12 @@ def publish(request: HttpRequest) -> HttpResponse:
                 if when is not None:
                     notice = actions.do_schedule_notice(
                         target, title=data["title"], body=data["body"], urgency=data["urgency"],
-                        publish_at=when, attachments=data["files"], acting_user=request.user,
+                        publish_at=when, attachments=data["attachments"], acting_user=request.user,
                     )  # fmt: skip
                 else:
                     notice = actions.do_publish_notice(
                         target, title=data["title"], body=data["body"], urgency=data["urgency"],
-                        attachments=data["files"], acting_user=request.user,
+                        attachments=data["attachments"], acting_user=request.user,
                     )  # fmt: skip
             except LinliError as error:
                 _form_error(form, error)
@@ -151,7 +151,7 @@ def detail(request: HttpRequest, notice_id: int) -> HttpResponse:
         "versions": selectors.versions_of(notice) if notice.version > 1 else [],
         "attachments": selectors.attachments_of(notice) if not notice.is_withdrawn else [],
     }
-    if request.user.kind == "staff":
+    if getattr(request.user, "kind", None) == "staff":
         user = request.user
         context["staff"] = True
         context["can_manage"] = user.has_perm("notices.manage_notice", notice)
@@ -259,7 +259,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
+    return cast(HttpResponse, response)  # a streaming response; the guards' type names HttpResponse
 
 
 @public

@@ -77,9 +77,9 @@ def test_publish_errors_are_shown_next_to_the_field_and_nothing_is_sent(world: W
     assert field_errors(response, "title") == ["This field is required."]
     assert field_errors(response, "publish_at") == ["Choose the date and time of publication."]
     upload = SimpleUploadedFile("photo.jpg", samples.html_as_jpeg(), content_type="image/jpeg")
-    response = client.post("/notices/new/", {**form_data(world.tree.grid_a1), "files": [upload]})
+    response = client.post("/notices/new/", {**form_data(world.tree.grid_a1), "attachments": [upload]})
     assert response.status_code == 422
-    assert field_errors(response, "files") == [
+    assert field_errors(response, "attachments") == [
         "photo.jpg is not an accepted file: images must be JPEG or PNG, documents PDF, Word (.docx) or Excel (.xlsx)."
     ]
     assert (Notice.objects.count(), Notification.objects.count()) == (0, 0)
@@ -112,7 +112,7 @@ def test_uploaded_image_and_document_are_served_with_safe_headers(world: World) 
         SimpleUploadedFile("现场.jpg", samples.jpeg(), content_type="image/jpeg"),
         SimpleUploadedFile("名单.pdf", samples.pdf(), content_type="application/pdf"),
     ]
-    response = client.post("/notices/new/", {**form_data(world.tree.grid_a1), "files": files})
+    response = client.post("/notices/new/", {**form_data(world.tree.grid_a1), "attachments": files})
     assert response.status_code == 302
     image = NoticeAttachment.objects.get(kind="image")
     document = NoticeAttachment.objects.get(kind="document")
