@@ -234,7 +234,7 @@ def enrolment_link(request: HttpRequest, token: str = "") -> HttpResponse:
         form = EnrolmentLinkForm(request.POST)
         token = form.cleaned_data["link"] if form.is_valid() else ""
     user = request.user
-    if user.is_authenticated and (user.kind != "staff" or user.is_verified()):  # type: ignore[union-attr]
+    if user.is_authenticated and (user.kind != "staff" or user.is_verified()):  # type: ignore[union-attr, attr-defined]
         messages.info(request, _("You are already signed in. Sign out first to use an enrolment link."))
         return redirect("web:home")
     problem = enrolment_actions.do_open_enrolment_link(request, token)
