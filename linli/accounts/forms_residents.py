@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.actions.login import phone_index
 from linli.accounts.actions.residents import (
     LETTER_CODE_ALPHABET,
     LETTER_CODE_LENGTH,
@@ -23,10 +24,11 @@ from linli.accounts.actions.residents import (
     normalise_letter_code,
 )
 from linli.accounts.models import DwellingLinkStatus, DwellingRelation, EvidenceKind
+from linli.accounts.selectors_residents import ResidentSearch
 from linli.areas.models import Area
 from linli.core.errors import ValidationFailed
 from linli.privacy.actions import MIN_REASON_LENGTH as MIN_REVEAL_REASON_LENGTH
-from linli.privacy.validators import validate_id_number
+from linli.privacy.validators import validate_id_number, validate_phone
 
 
 class ResidentIdentityForm(forms.Form):
@@ -174,3 +176,66 @@ class ResidentFilterForm(forms.Form):
         area_field = self.fields["area"]
         assert isinstance(area_field, AreaChoiceField)
         area_field.queryset = areas
+
+
+class ResidentSearchForm(ResidentFilterForm):
+    """The residents list's filters and search. Names, phone numbers and addresses are personal
+    data, so this form is only ever posted (never in a URL, SECURITY.md D5); the phone number is
+    turned into its blind index here and never stored or logged."""
+
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        help_text=_("The whole number (11 digits)."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    building = forms.CharField(
+        label=_("Building"), max_length=30, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    room = forms.CharField(
+        label=_("Room"), max_length=30, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"].strip()
+        return validate_phone(text) if text else ""
+
+    def clean_building(self) -> str:
+        return _place_text(self.cleaned_data["building"], BUILDING_SUFFIXES)
+
+    def clean_room(self) -> str:
+        return _place_text(self.cleaned_data["room"], ROOM_SUFFIXES)
+
+    def search(self) -> ResidentSearch:
+        data = self.cleaned_data
+        phone = data.get("phone") or ""
+        return ResidentSearch(
+            name=data.get("name") or "",
+            phone_index=phone_index(phone) if phone else "",
+            building=data.get("building") or "",
+            room=data.get("room") or "",
+        )
+
+
+# How Chinese addresses write a building or room number: "3号楼", "3栋", "1302室".
+BUILDING_SUFFIXES = ("号楼", "栋", "幢", "楼", "号")
+ROOM_SUFFIXES = ("室", "号", "房")
+
+
+def _place_text(value: str, suffixes: tuple[str, ...]) -> str:
+    """ "3号楼" and "3" both search for building 3; "1302室" and "1302" for room 1302."""
+    text = "".join(value.split())
+    for suffix in suffixes:
+        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
+            return text[: -len(suffix)]
+    return text

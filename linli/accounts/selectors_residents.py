@@ -143,7 +143,8 @@ def area_labels(paths: Iterable[str]) -> dict[int, Area]:
     ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
     if not ids:
         return {}
-    return {area.pk: area for area in Area.objects.filter(pk__in=sorted(ids), kind__in=sorted(LABEL_KINDS))}
+    areas = Area.objects.filter(pk__in=sorted(ids), kind__in=sorted(LABEL_KINDS)).only("id", "kind", "name")
+    return {area.pk: area for area in areas}
 
 
 def address_label(path: str, labels: dict[int, Area], *, include_grid: bool = True) -> str:
@@ -193,15 +194,80 @@ def attach_addresses(links: Sequence[DwellingLink], *, include_grid: bool = True
 # --- staff: links in scope --------------------------------------------------------------------
 
 
-def links_for(actor: Any, *, status: str = "", area: Area | None = None) -> QuerySet[DwellingLink]:
-    """Links whose dwelling lies in the actor's remit, pending first, newest first."""
+@dataclass(frozen=True)
+class ResidentSearch:
+    """What staff search the residents list for; every part optional, all parts must match.
+
+    ``phone_index`` is the blind index of a normalised mobile number (exact match, SECURITY.md
+    D2); ``name`` matches part of the real name; ``building`` and ``room`` match the building's
+    and the dwelling's names (digits alone: the number at the start, so "3" finds "3号楼" but
+    not "13号楼")."""
+
+    name: str = ""
+    phone_index: str = ""
+    building: str = ""
+    room: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.phone_index or self.building or self.room)
+
+
+def _place_name_q(field: str, text: str) -> Q:
+    if text.isdigit():
+        return Q(**{f"{field}__regex": rf"^0*{int(text)}([^0-9]|$)"})
+    return Q(**{f"{field}__icontains": text})
+
+
+def _search_q(search: ResidentSearch) -> Q:
+    condition = Q()
+    if search.name:
+        condition &= Q(user__display_name__icontains=search.name)
+    if search.phone_index:
+        condition &= Q(user__phone_index=search.phone_index)
+    if search.building:
+        # A dwelling lies in a unit of a building, or directly in a building.
+        condition &= Q(
+            Q(dwelling__parent__kind=AreaKind.BUILDING) & _place_name_q("dwelling__parent__name", search.building)
+        ) | Q(
+            Q(dwelling__parent__parent__kind=AreaKind.BUILDING)
+            & _place_name_q("dwelling__parent__parent__name", search.building)
+        )
+    if search.room:
+        condition &= _place_name_q("dwelling__name", search.room)
+    return condition
+
+
+# The only columns the residents list shows (house rule: lean lists). The ID number is not among
+# them: it is neither fetched nor decrypted here (the detail page shows it, masked).
+LIST_COLUMNS = (
+    "id",
+    "status",
+    "relation",
+    "created_at",
+    "area_path",
+    "user",
+    "user__display_name",
+    "user__phone",
+    "dwelling",
+    "dwelling__name",
+)
+
+
+def links_for(
+    actor: Any, *, status: str = "", area: Area | None = None, search: ResidentSearch | None = None
+) -> QuerySet[DwellingLink]:
+    """Links whose dwelling lies in the actor's remit, pending first, newest first, with only the
+    columns the residents list shows."""
     links = DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"))
     if status:
         links = links.filter(status=status)
     if area is not None:
         links = links.filter(within_q([area.path], field="area_path"))
+    if search:
+        links = links.filter(_search_q(search))
     return (
         links.select_related("user", "dwelling")
+        .only(*LIST_COLUMNS)
         .annotate(
             pending_rank=Case(
                 When(status=DwellingLinkStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -248,6 +314,7 @@ def filter_areas_for(actor: Any) -> QuerySet[Area]:
         Area.objects.active()
         .filter(kind__in=[AreaKind.COMMUNITY, AreaKind.GRID])
         .filter(within_q(scope_paths(actor, RESIDENT_VERIFIERS)))
+        .only("id", "kind", "name", "path")
         .order_by("path")
     )
 

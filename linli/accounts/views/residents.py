@@ -26,14 +26,15 @@ from linli.accounts.forms_residents import (
     DwellingChoiceForm,
     LetterCodeForm,
     ReasonForm,
-    ResidentFilterForm,
     ResidentIdentityForm,
+    ResidentSearchForm,
     RevealForm,
 )
-from linli.accounts.models import DwellingLink, DwellingLinkStatus, User, VerificationLetter
+from linli.accounts.models import DwellingLink, DwellingLinkStatus, DwellingRelation, User, VerificationLetter
 from linli.accounts.selectors_residents import (
     LETTER_TARGET_KINDS,
     ChooserStep,
+    ResidentSearch,
     accounts_sharing_id_number,
     address_label,
     area_labels,
@@ -215,26 +216,87 @@ def _row(link: DwellingLink) -> ResidentRow:
     )
 
 
-@rule_required("accounts.view_residents")
-@require_GET
-def resident_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    form = ResidentFilterForm(request.GET or None, areas=filter_areas_for(actor))
-    status, area = "", None
-    if form.is_bound and form.is_valid():
-        status = form.cleaned_data["status"] or ""
-        area = form.cleaned_data["area"]
-    page = Paginator(links_for(actor, status=status, area=area), PAGE_SIZE).get_page(request.GET.get("page"))
-    links = list(page.object_list)
+@dataclass(frozen=True)
+class ListRow:
+    """One row of the residents list, every value formatted once, in Python (lean list: no
+    template filters, reverse() or gettext per row)."""
+
+    url: str
+    name: str
+    phone: str
+    dwelling: str
+    address: str
+    relation: str
+    status: str
+    status_label: str
+    submitted_iso: str
+    submitted: str
+
+
+def _list_rows(links: list[DwellingLink]) -> list[ListRow]:
+    from django.utils import timezone
+
     attach_addresses(links)
-    filters = {key: value for key, value in (("status", status), ("area", area.pk if area else "")) if value}
+    detail_prefix = reverse("residents:list")
+    relations = {value: str(label) for value, label in DwellingRelation.choices}
+    statuses = {value: str(label) for value, label in DwellingLinkStatus.choices}
+    rows = []
+    for link in links:
+        created = timezone.localtime(link.created_at)
+        rows.append(
+            ListRow(
+                url=f"{detail_prefix}{link.pk}/",
+                name=mask_name(link.user.display_name),
+                phone=mask_phone(link.user.phone),
+                dwelling=link.dwelling.name,
+                address=getattr(link, "address", ""),
+                relation=relations.get(link.relation, link.relation),
+                status=link.status,
+                status_label=statuses.get(link.status, link.status),
+                submitted_iso=created.isoformat(),
+                submitted=created.strftime("%Y-%m-%d"),
+            )
+        )
+    return rows
+
+
+LIST_FILTERS = ("status", "area")
+
+
+@rule_required("accounts.view_residents")
+@require_http_methods(["GET", "POST"])
+def resident_list(request: HttpRequest) -> HttpResponse:
+    """Home links in the actor's remit, pending first. Filters by status and area; search by name,
+    mobile number (exact, by blind index), building and room. The search is posted and its results
+    rendered in the answer, so no name, number or address ever reaches a URL (SECURITY.md D5);
+    paging re-posts the same form."""
+    actor = _actor(request)
+    if request.method == "POST":
+        data: Any = request.POST
+    else:  # links from elsewhere may filter by status and area (not personal) in the query string
+        data = {key: request.GET[key] for key in LIST_FILTERS if key in request.GET} or None
+    form = ResidentSearchForm(data, areas=filter_areas_for(actor))
+    status, area, search = "", None, ResidentSearch()
+    status_code = 200
+    if form.is_bound:
+        if form.is_valid():
+            status = form.cleaned_data["status"] or ""
+            area = form.cleaned_data["area"]
+            search = form.search()
+        elif request.method == "POST":
+            status_code = 422  # the errors are shown next to the fields, and no results
+    page_number = (request.POST if request.method == "POST" else request.GET).get("page")
+    results = links_for(actor, status=status, area=area, search=search)
+    if status_code != 200:
+        results = results.none()
+    page = Paginator(results, PAGE_SIZE).get_page(page_number)
     context = {
         "form": form,
         "page": page,
-        "rows": [_row(link) for link in links],
-        "filter_query": urlencode(filters),
+        "rows": _list_rows(list(page.object_list)),
+        "searching": bool(search) or status_code != 200,
     }
-    return render(request, "accounts/residents/list.html", context)
+    return render(request, "accounts/residents/list.html", context, status=status_code)
 
 
 def _render_detail(
