@@ -146,7 +146,7 @@ def do_reveal_field(
     field = target._meta.get_field(field_name)
     category = getattr(field, "category", None)
     rule = REVEAL_RULES.get(str(category))
-    actor = request.user
+    actor: Any = request.user
     reason = (reason or "").strip()
     if rule is None:
         raise PermissionRefused(_("This field cannot be revealed."), code="not_revealable")
