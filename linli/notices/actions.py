@@ -631,7 +631,7 @@ def do_mark_notice_read(notice: Notice, *, acting_user: Any) -> bool:
     now = timezone.now()
     with transaction.atomic():
         receipt = (
-            NoticeReceipt.objects.select_for_update()
+            NoticeReceipt.objects.select_for_update(of=("self",))
             .select_related("notification")
             .filter(notice_id=notice.pk, user_id=acting_user.pk)
             .first()
