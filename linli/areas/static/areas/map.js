@@ -214,6 +214,7 @@
       return tools.querySelector("[data-map-action='" + action + "']");
     };
     tools.hidden = false;
+    block.querySelector("[data-map-help]").hidden = false;
 
     map.pm.setLang(
       "linli",
