@@ -27,7 +27,7 @@ manifest = register(
                 "notices/_home_card.html",
                 latest_notices,
                 rule="notices.read_notices",
-                order=15,
+                order=95,
             )
         ],
         demo_loader=load_demo_notices,
