@@ -23,6 +23,10 @@ from typing import Any
 from bench.report import Result
 
 SEED = 20261129
+PENDING_IN_FIRST_GRID = 20
+"""Home links waiting for verification in the first grid: the B1 grid worker's workbench tasks
+(some overdue: requested 6 hours apart)."""
+RELATIONS = ("owner", "family", "tenant", "family")
 
 
 @dataclass(frozen=True)
@@ -119,16 +123,18 @@ def generate(scale: Scale, seed: int = SEED) -> dict[str, list[Any]]:
         )
         residents.append(user)
         dwelling = dwellings[index % len(dwellings)]
+        pending = index < PENDING_IN_FIRST_GRID  # the first dwellings lie in the first grid
         links.append(
             DwellingLink(
                 id=user_id,
                 user_id=user_id,
                 dwelling_id=dwelling.id,
                 area_path=dwelling.path,
-                status=DwellingLinkStatus.VERIFIED,
-                method=DwellingLinkMethod.STAFF,
-                created_at=now,
-                decided_at=now,
+                relation=RELATIONS[index % len(RELATIONS)],
+                status=DwellingLinkStatus.PENDING if pending else DwellingLinkStatus.VERIFIED,
+                method="" if pending else DwellingLinkMethod.STAFF,
+                created_at=now - datetime.timedelta(hours=6 * index) if pending else now,
+                decided_at=None if pending else now,
             )
         )
     return {"areas": areas, "users": residents, "links": links}
