@@ -28,8 +28,8 @@ def test_list_shows_tokens_without_secrets(tree, make_staff, mint_token, admin_c
     response = admin_client.get(LIST_URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<td>water meters<br>" in html
-    assert "<td>测试员</td>" in html  # the owner's display name
+    assert '<td class="list-primary" data-label="Name">water meters<br>' in html
+    assert '<td data-label="Owner">测试员</td>' in html  # the owner's display name
     assert tree.grid_a1.name in html
     assert f"lnl_{ApiToken.objects.get().prefix}_…" in html
     assert plaintext.split("_", 2)[2] not in html
