@@ -3,7 +3,6 @@ other account, the system and security administrators included, gets 404."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import cast
@@ -24,6 +23,7 @@ from linli.accounts.decorators import rule_required
 from linli.audit import actions, labels, selectors
 from linli.audit.forms import EventFilterForm
 from linli.audit.models import AuditEvent
+from linli.core import spreadsheets
 
 # The export's columns: translated headers; codes kept beside their labels for machine use.
 CSV_COLUMNS = [
@@ -32,7 +32,6 @@ CSV_COLUMNS = [
     _lazy("Event code"), _lazy("Object type"), _lazy("Object type code"), _lazy("Object ID"), _lazy("Outcome"),
     _lazy("Details"), _lazy("Previous hash"), _lazy("Hash"),
 ]  # fmt: skip
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cursor(value: str | None) -> int | None:
@@ -93,13 +92,7 @@ def _detail_pairs(detail: object) -> list[tuple[str, str]]:
     ]
 
 
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _row(event: AuditEvent) -> list[str]:
+def _row(event: AuditEvent) -> list[object]:
     detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
     values: list[object] = [
         event.id, timezone.localtime(event.created_at).isoformat(sep=" "), event.actor_id, event.actor_label,
@@ -108,22 +101,14 @@ def _row(event: AuditEvent) -> list[str]:
         labels.object_label(event.object_type), event.object_type, event.object_id, event.get_outcome_display(),
         detail, event.previous_hash, event.hash,
     ]  # fmt: skip
-    return [_cell(value) for value in values]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+    return values
 
 
 def _csv_lines(export: actions.EventExport, language: str) -> Iterator[str]:
-    """Streamed after the view returns: the request's language is set again for the labels."""
-    writer = csv.writer(_Echo())
+    """Streamed after the view returns: the request's language is set again for the labels.
+    Written by the platform's one exporter, which neutralises formulas."""
     with translation.override(language):
-        yield "\ufeff"  # byte-order mark: spreadsheet programs then read the file as UTF-8
-        yield writer.writerow([_cell(str(column)) for column in CSV_COLUMNS])
-        for event in export.events():
-            yield writer.writerow(_row(event))
+        yield from spreadsheets.stream_csv((_row(event) for event in export.events()), CSV_COLUMNS)
 
 
 @rule_required("audit.export_events")
