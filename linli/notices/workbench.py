@@ -33,8 +33,10 @@ def scheduled_notices(request: HttpRequest) -> list[WorkbenchTask]:
                 kind=_("Scheduled notice"),
                 due=notice.publish_at,
                 urgent=False,
-                detail=_("To %(area)s. Check the text before it goes out; you can still correct or cancel it.")
-                % {"area": notice.area.name},
+                where=notice.area.name,
+                reason=_("Goes out automatically at the set time."),
+                next_step=_("Check the text before it goes out; you can still correct or cancel it."),
+                action=_("Open the notice"),
             )
         )
     return tasks
@@ -61,10 +63,11 @@ def notices_with_low_read_rates(request: HttpRequest) -> list[WorkbenchTask]:
                 kind=_("Notice read by few"),
                 due=None,
                 urgent=notice.urgency == "urgent",
-                detail=_(
-                    "%(read)s of %(total)s residents in your area have read it (%(percent)s%%). Remind the others."
-                )
+                where=notice.area.name,
+                reason=_("%(read)s of %(total)s residents in your area have read it (%(percent)s%%).")
                 % {"read": count.read, "total": count.total, "percent": count.percent},
+                next_step=_("Remind those who have not read it, or visit them."),
+                action=_("See who has read it"),
             )
         )
         if len(tasks) >= MAX_TASKS:
