@@ -15,7 +15,7 @@ manifest = register(
         navigation=[
             NavigationEntry(
                 "residents:link_dwelling",
-                _("Link my home"),
+                _("Link a home"),
                 "resident",
                 rule="accounts.use_resident_services",
                 icon="home",
