@@ -387,7 +387,6 @@ class _Builder:
         unit = self.plan.area(home.parent_id or 0)
         building = self.plan.area(unit.parent_id or 0)
         estate = self.plan.area(building.parent_id or 0)
-        community = self.communities[0]
         address = f"{estate.name}{building.name}{unit.name}{home.name}"
         welcome = ("welcome", "欢迎使用邻里", "这是演示账号，所有数据均为虚构。", "/home/")
         self.plan.notifications.extend(
@@ -396,10 +395,6 @@ class _Builder:
                 NotificationRow(
                     resident.id, "dwelling_verified", "房屋认证已通过", f"{address}已由社区确认。", "/home/",
                     read=False, age_minutes=2 * 24 * 60,
-                ),
-                NotificationRow(
-                    resident.id, "community_notice", f"{community.name}通知：周六上午停水检修",
-                    "本周六 8:00–12:00 因管道检修停水，请提前储水。", "", read=False, age_minutes=90,
                 ),
                 NotificationRow(newcomer.id, *welcome, read=False, age_minutes=60),
             ]

@@ -60,7 +60,7 @@ def test_small_street_has_the_expected_rows(demo_street) -> None:  # type: ignor
     assert User.objects.filter(kind=AccountKind.RESIDENT).count() == 202
     assert DwellingLink.objects.filter(status=DwellingLinkStatus.VERIFIED, method="staff").count() == 181
     assert DwellingLink.objects.filter(status=DwellingLinkStatus.PENDING).count() == 20
-    assert Notification.objects.exclude(kind="notice").count() == 4  # linli.notices adds its demo notices
+    assert Notification.objects.exclude(kind="notice").count() == 3  # linli.notices adds its demo notices
     assert DemoAccount.objects.count() == 11
     assert StaffTOTPDevice.objects.filter(confirmed=True).count() == 9
     dataset = DemoDataset.objects.get()

@@ -29,7 +29,7 @@ SMALL_COUNTS = {
     "resident_accounts": 202,
     "verified_links": 181,
     "pending_links": 20,
-    "notifications": 4,
+    "notifications": 3,
 }
 
 
