@@ -146,12 +146,15 @@ def buildings(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     """A resident's notice (opening it is the read receipt) or the staff view with read counts."""
     notice = selectors.get_notice_for(request.user, notice_id)
+    is_staff = getattr(request.user, "kind", None) == "staff"
+    withdrawn = notice.is_withdrawn
     context: dict[str, Any] = {
         "notice": notice,
-        "versions": selectors.versions_of(notice) if notice.version > 1 else [],
+        # A withdrawn notice's text, earlier versions included, stays with staff and the audit.
+        "versions": selectors.versions_of(notice) if notice.version > 1 and (is_staff or not withdrawn) else [],
         "attachments": selectors.attachments_of(notice) if not notice.is_withdrawn else [],
     }
-    if getattr(request.user, "kind", None) == "staff":
+    if is_staff:
         user = request.user
         context["staff"] = True
         context["can_manage"] = user.has_perm("notices.manage_notice", notice)

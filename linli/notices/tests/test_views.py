@@ -302,3 +302,21 @@ def test_list_pages_have_a_fixed_query_count(world: World, path: str) -> None:
     _many(world, 40)
     at_50 = _queries(client, url)
     assert at_10 == at_50
+
+
+def test_a_withdrawn_corrected_notice_shows_no_earlier_version_to_residents(world: World) -> None:
+    """Review of issue 5: the history of a withdrawn notice (its earlier versions' text) stays with
+    staff; residents see only that it was withdrawn, and why."""
+    notice = publish(world.tree.grid_a1, world.grid_worker_a1, title="停水通知", body="第一版的停水时间")
+    author = verified(world.grid_worker_a1)
+    notice = actions.do_correct_notice(
+        notice, title="停水通知（更正）", body="第二版的停水时间", urgency="normal", reason="时间改了",
+        acting_user=author,
+    )  # fmt: skip
+    actions.do_withdraw_notice(notice, reason="取消停水", acting_user=author)
+    page = world.client(world.a1).get(f"/notices/{notice.pk}/").content.decode()
+    assert "This notice was withdrawn." in page and "取消停水" in page
+    for withdrawn_text in ("第一版的停水时间", "第二版的停水时间", "时间改了", "Earlier versions"):
+        assert withdrawn_text not in page
+    staff_page = world.client(world.grid_worker_a1).get(f"/notices/{notice.pk}/").content.decode()
+    assert "第一版的停水时间" in staff_page and "第二版的停水时间" in staff_page
