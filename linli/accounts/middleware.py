@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import auth
@@ -90,6 +90,22 @@ class _IdentityQuery:
             f"ON r.{quote('id')} = %s AND r.{quote('user_id')} = u.{quote('id')} "
             f"WHERE u.{quote('id')} = %s"
         )
+        from django.contrib.sessions.models import Session
+
+        # The same with the session row in front, for a session this process has read before
+        # (``identify``): user, device and record ids are taken from that earlier read and checked
+        # against the row's data, so a request costs one query.
+        self.session_sql = (
+            f"SELECT s.{quote('session_data')}, {columns('u', self.user_fields)}, "  # noqa: S608
+            f"{columns('d', self.device_fields)}, {columns('r', self.record_fields)} "
+            f"FROM {quote(Session._meta.db_table)} s "
+            f"LEFT JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = %s "
+            f"LEFT JOIN {quote(StaffTOTPDevice._meta.db_table)} d "
+            f"ON d.{quote('id')} = %s AND d.{quote('user_id')} = u.{quote('id')} "
+            f"LEFT JOIN {quote(UserSession._meta.db_table)} r "
+            f"ON r.{quote('id')} = %s AND r.{quote('user_id')} = u.{quote('id')} "
+            f"WHERE s.{quote('session_key')} = %s AND s.{quote('expire_date')} > %s"
+        )
         self.converters = [
             [
                 *connection.ops.get_db_converters(field.get_col(field.model._meta.db_table)),
@@ -99,19 +115,41 @@ class _IdentityQuery:
         ]
         self.record_id_field = UserSession._meta.pk
 
+    def record_param(self, connection: Any, record_id: Any) -> Any:
+        if not record_id:
+            return None
+        try:
+            return self.record_id_field.get_db_prep_value(self.record_id_field.to_python(record_id), connection)
+        except ValidationError:
+            return None
+
     def run(self, connection: Any, user_id: int, device_id: int | None, record_id: Any) -> list[Any] | None:
-        record_param = None
-        if record_id:
-            try:
-                record_param = self.record_id_field.get_db_prep_value(
-                    self.record_id_field.to_python(record_id), connection
-                )
-            except ValidationError:
-                record_param = None
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, [device_id, record_param, user_id])
+            cursor.execute(self.sql, [device_id, self.record_param(connection, record_id), user_id])
+            row = cursor.fetchone()
+        return self._convert(connection, row)
+
+    def run_with_session(self, connection: Any, session_key: str, hint: _Hint) -> tuple[str | None, list[Any] | None]:
+        """(session data, identity row) in one query; (None, None) when the session row is gone
+        or expired; the row is None when the user is gone."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                self.session_sql,
+                [
+                    hint.user_id,
+                    hint.device_id,
+                    hint.record_param,
+                    session_key,
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                ],
+            )
             row = cursor.fetchone()
         if row is None:
+            return None, None
+        return row[0], self._convert(connection, row[1:])
+
+    def _convert(self, connection: Any, row: Any) -> list[Any] | None:
+        if row is None or row[0] is None:
             return None
         values = list(row)
         for index, converters in enumerate(self.converters):
@@ -121,6 +159,49 @@ class _IdentityQuery:
                     value = converter(value, None, connection)
                 values[index] = value
         return values
+
+
+class _Hint(NamedTuple):
+    """What this process last read for a session key: the stored data (text and decoded) and the
+    ids in it. Only a hint: every request still reads the session row, and the decoded data is
+    reused only while the row holds exactly the same text."""
+
+    text: str
+    data: dict[str, Any]
+    user_id: int
+    device_id: int | None
+    record_id: Any
+    record_param: Any
+
+
+_HINTS: dict[str, _Hint] = {}
+HINTS_MAX = 10_000
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _remember(session: Any, user_id: int, device_id: int | None, record_id: Any, query: Any, connection: Any) -> None:
+    text = getattr(session, "linli_loaded_text", None)
+    key = session.session_key
+    if text is None or key is None or session.modified:
+        return
+    known = _HINTS.get(key)
+    if (
+        known is not None
+        and known.text == text
+        and (known.user_id, known.device_id, known.record_id)
+        == (
+            user_id,
+            device_id,
+            record_id,
+        )
+    ):
+        return
+    data = session._session
+    if not all(isinstance(value, _SCALARS) for value in data.values()):
+        return  # nested values could be changed in place; such sessions are decoded every time
+    if len(_HINTS) >= HINTS_MAX:
+        _HINTS.clear()
+    _HINTS[key] = _Hint(text, dict(data), user_id, device_id, record_id, query.record_param(connection, record_id))
 
 
 ENCRYPTED_USER_FIELDS = frozenset({"phone", "id_number"})
@@ -147,6 +228,20 @@ def _device_id(persistent_id: Any) -> int | None:
 
 def identify(request: HttpRequest) -> Any:
     session = request.session
+    connection = connections[router.db_for_read(User)]
+    query = _identity_query(connection)
+    key = session.session_key
+    hint = _HINTS.get(key) if key else None
+    row = None
+    if hint is not None:
+        text, row = query.run_with_session(connection, key, hint)
+        if text is None:  # the session row is gone or expired: as Django's load() leaves it
+            _HINTS.pop(key, None)
+            session._session_key = None  # type: ignore[attr-defined]
+            session._session_cache = {}  # type: ignore[attr-defined]
+            return _anonymous()
+        session._session_cache = dict(hint.data) if text == hint.text else session.decode(text)  # type: ignore[attr-defined]
+        session.linli_loaded_text = text  # type: ignore[attr-defined]
     user_id_text = session.get(SESSION_KEY)
     if user_id_text is None or session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
         return _anonymous()
@@ -155,9 +250,10 @@ def identify(request: HttpRequest) -> Any:
     except (TypeError, ValueError):
         return _anonymous()
     persistent_id = session.get(DEVICE_ID_SESSION_KEY)
-    connection = connections[router.db_for_read(User)]
-    query = _identity_query(connection)
-    row = query.run(connection, user_id, _device_id(persistent_id), session.get(SESSION_RECORD_KEY))
+    device_id, record_id = _device_id(persistent_id), session.get(SESSION_RECORD_KEY)
+    if hint is None or (hint.user_id, hint.device_id, hint.record_id) != (user_id, device_id, record_id):
+        row = query.run(connection, user_id, device_id, record_id)
+    _remember(session, user_id, device_id, record_id, query, connection)
     if row is None:
         session.flush()
         return _anonymous()

@@ -33,4 +33,5 @@ class SessionStore(DatabaseSessionStore):
         if row is None:
             self._session_key = None
             return {}
+        self.linli_loaded_text = row[0]  # the identity path recognises this text on later requests
         return dict(self.decode(row[0]))

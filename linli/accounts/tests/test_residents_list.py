@@ -200,10 +200,10 @@ def _many(world: World, count: int) -> None:
         _link(dwelling, f"133{number:08d}", "猪八戒")
 
 
-# session, identity (user, device, session record), grants, count, page, address labels, inbox
-# badge, the areas of the filter
-LIST_QUERIES = 8
-SEARCH_QUERIES = 8
+# session with identity (user, device, session record: one query once the session is known),
+# grants, count, page, address labels, inbox badge, the areas of the filter
+LIST_QUERIES = 7
+SEARCH_QUERIES = 7
 
 
 @pytest.mark.django_db
