@@ -6,16 +6,17 @@ answers 404. Reads go through ``linli.notices.selectors``, writes through ``linl
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import AwareDatetime, BeforeValidator, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from linli.api.auth import require
 from linli.api.pagination import paginate
-from linli.api.schemas import PageMeta, PageQuery, error_responses
+from linli.api.schemas import PageMeta, PageQuery, StrictIn, error_responses
 from linli.notices import actions, selectors
 from linli.notices.actions import BODY_MAX, TITLE_MAX
 from linli.notices.models import Notice
@@ -62,14 +63,28 @@ class NoticeStatsOut(Schema):
     grids: list[GridCountOut]
 
 
-class NoticeIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+_AWARE_DATETIME = TypeAdapter(AwareDatetime)
 
+
+def _datetime_from_text(value: object) -> object:
+    """JSON has no date type: a strict body takes the time as ISO 8601 text (with its offset),
+    never as a number."""
+    if isinstance(value, str):
+        try:
+            return _AWARE_DATETIME.validate_strings(value)
+        except PydanticValidationError as error:
+            raise ValueError(error.errors()[0]["msg"]) from None
+    return value
+
+
+class NoticeIn(StrictIn):
     area_id: int = Field(ge=1, description="A street, community, grid, estate or building in your remit.")
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     body: str = Field(min_length=1, max_length=BODY_MAX)
     urgency: Literal["normal", "important", "urgent"] = "normal"
-    publish_at: datetime.datetime | None = Field(None, description="Omit to publish now; a later time schedules it.")
+    publish_at: Annotated[AwareDatetime | None, BeforeValidator(_datetime_from_text)] = Field(
+        None, description="ISO 8601 with its offset. Omit to publish now; a later time schedules it."
+    )
 
 
 class ReadOut(Schema):

@@ -94,3 +94,22 @@ def test_withdrawn_notice_body_is_hidden_from_residents(tree, people) -> None:  
     actions.do_withdraw_notice(notice, reason="内容有误", acting_user=gw)
     detail = testing.client_for(people["a1"]).get(f"/api/v1/notices/{notice.pk}").json()
     assert (detail["status"], detail["body"], detail["withdraw_reason"]) == ("withdrawn", "", "内容有误")
+
+
+def test_publish_body_is_strict(tree, people) -> None:  # type: ignore[no-untyped-def]
+    """Review of issue 5: the publish body is a StrictIn like every other request body: a number
+    sent as text or a number for a text is 422, never coerced, and nothing is published."""
+    staff = testing.client_for(people["gw_a1"])
+    for body in (
+        {"area_id": str(tree.grid_a1.pk), "title": "停水通知", "body": "周六停水。"},
+        {"area_id": tree.grid_a1.pk, "title": 7, "body": "周六停水。"},
+        {"area_id": tree.grid_a1.pk, "title": "停水通知", "body": "周六停水。", "publish_at": 1893456000},
+        {"area_id": tree.grid_a1.pk, "title": "停水通知", "body": "周六停水。", "publish_at": "2030-01-01T08:00:00"},
+        {"area_id": tree.grid_a1.pk, "title": "停水通知", "body": "周六停水。", "publish_at": "next monday"},
+    ):
+        response = staff.post("/api/v1/notices", body, content_type="application/json")
+        assert response.status_code == 422, body
+        assert response.json()["error"]["code"] == "invalid"
+    assert Notice.objects.count() == 0
+    when = (timezone.now() + datetime.timedelta(days=1)).isoformat()
+    assert _publish(staff, tree.grid_a1, publish_at=when).status_code == 201
