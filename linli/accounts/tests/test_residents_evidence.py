@@ -221,6 +221,8 @@ def test_staff_who_may_decide_open_the_file_audited_and_not_cached(world: World,
     assert response["Cache-Control"] == "no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"] == f'inline; filename="evidence-{evidence.pk}.png"'
+    assert response["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     event = AuditEvent.objects.get(event_type="resident.evidence_viewed")
     assert (event.actor_id, event.object_id, event.detail) == (
         world.staff[role].pk,

@@ -349,6 +349,12 @@ def evidence_file(request: HttpRequest, link_id: int, evidence_id: int) -> HttpR
     response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}.{extension}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    if evidence.content_type.startswith("image/"):
+        # A resident's file, opened by staff on the site's origin: nothing in it may run. (PDFs keep
+        # the site's CSP: Chrome refuses to show a PDF in a sandboxed document, and its viewer
+        # runs apart from the page's origin.)
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 
 
