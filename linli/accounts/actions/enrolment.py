@@ -36,11 +36,17 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import AccountKind, Role, StaffTOTPDevice, User
 from linli.accounts.models_links import StaffEnrolmentLink
 from linli.audit.actions import record_event
-from linli.core.errors import Conflict, PermissionRefused
+from linli.core import context, ratelimit
+from linli.core.errors import Conflict, PermissionRefused, RateLimited
 from linli.privacy import crypto
 
 ENROLMENT_SESSION_KEY = "linli_enrolment_link"
 """The raw token of an opened enrolment link, encrypted, in the session until enrolment."""
+REFUSALS_PER_HOUR = 20
+"""Unusable links presented from one network address in an hour; beyond that every attempt is
+refused (429) unaudited until the hour passes. Anyone may present a link, and each refusal is an
+audit event: unlimited, it would let an anonymous visitor grow the append-only audit log at will."""
+REFUSAL_WINDOW_SECONDS = 3600
 
 
 def link_hours() -> int:
@@ -188,10 +194,20 @@ def find_link(token: str) -> StaffEnrolmentLink | None:
 def do_open_enrolment_link(request: HttpRequest, token: str) -> str:
     """Someone opened an enrolment link: remember it in the session when it is usable. Returns the
     problem (``""`` when usable); refusals are audited."""
+    identity = context.current().source_ip or "unknown"
+    if token and ratelimit.exceeded(
+        "enrolment-link-refused", identity, limit=REFUSALS_PER_HOUR, window_seconds=REFUSAL_WINDOW_SECONDS
+    ):
+        raise RateLimited(
+            _("Too many enrolment links were tried from this network. Try again in an hour."),
+            code="enrolment_link_rate",
+            retry_after=REFUSAL_WINDOW_SECONDS,
+        )
     link = find_link(token)
     problem = link_problem(link, request.user)
     if problem:
         if token:  # nothing presented (an empty form) is not an attempt
+            ratelimit.increment("enrolment-link-refused", identity, window_seconds=REFUSAL_WINDOW_SECONDS)
             _refused(problem, link=link, user=request.user)
         request.session.pop(ENROLMENT_SESSION_KEY, None)
         return problem

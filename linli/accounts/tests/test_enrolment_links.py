@@ -331,3 +331,30 @@ def test_the_first_administrator_gets_a_link_from_the_console(tree, monkeypatch)
     password_step(client, account.username)
     assert enrol(client, account).status_code == 302
     assert StaffTOTPDevice.objects.get(user=account).confirmed is True
+
+
+@pytest.mark.django_db
+def test_guessing_links_is_limited_and_does_not_grow_the_audit_log(tree, system_admin):  # type: ignore[no-untyped-def]
+    """Review of issue 5: every refused link is audited, so an anonymous visitor trying links is
+    stopped after REFUSALS_PER_HOUR refusals from one address: 429 and no further audit events,
+    even for a real link, until the hour passes."""
+    from linli.accounts.actions.enrolment import REFUSALS_PER_HOUR
+
+    account = new_colleague(tree, system_admin)
+    token = do_issue_enrolment_link(account, acting_user=system_admin)
+    with time_machine.travel(START, tick=False) as traveller:
+        client = new_client()
+        for attempt in range(REFUSALS_PER_HOUR):
+            assert client.get(enrolment_path(f"guess-{attempt}")).status_code == 410
+        refusals = AuditEvent.objects.filter(event_type="auth.enrolment_link_refused").count()
+        assert refusals == REFUSALS_PER_HOUR
+        blocked = client.get(enrolment_path("guess-more"))
+        assert blocked.status_code == 429
+        assert blocked["Retry-After"] == "3600"
+        assert client.get(enrolment_path(token)).status_code == 429
+        assert client.post("/accounts/enrol/", {"link": token}).status_code == 429
+        assert AuditEvent.objects.filter(event_type="auth.enrolment_link_refused").count() == refusals
+        assert "linli_enrolment_link" not in client.session
+        traveller.shift(datetime.timedelta(hours=1))
+        assert client.get(enrolment_path(token)).status_code == 302  # the next hour: the real link works
+    assert not StaffTOTPDevice.objects.filter(user=account, confirmed=True).exists()
