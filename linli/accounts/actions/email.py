@@ -35,11 +35,16 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import User
 from linli.accounts.models_links import EmailChangeRequest
 from linli.audit.actions import record_event
-from linli.core.errors import PermissionRefused, ValidationFailed
+from linli.core import ratelimit
+from linli.core.errors import PermissionRefused, RateLimited, ValidationFailed
 from linli.privacy.masking import mask_email
 
 logger = logging.getLogger(__name__)
 SIGNING_SALT = "linli.accounts.email-change"
+REQUESTS_PER_DAY = 5
+"""Confirmation e-mails one account may have sent in a day: each goes to an address the user
+typed, so without a limit the platform would mail anyone, as often as asked."""
+REQUEST_WINDOW_SECONDS = 24 * 3600
 
 
 def send_account_email(address: str, subject: str, body: str) -> None:
@@ -75,6 +80,14 @@ def do_request_email_change(request: HttpRequest, user: User, new_email: str, *,
     new_email = new_email.strip()
     if new_email.lower() == (user.email or "").lower():
         raise ValidationFailed(_("This is already your e-mail address."), code="email_unchanged", field="email")
+    if not ratelimit.hit(
+        "email-change-request", str(user.pk), limit=REQUESTS_PER_DAY, window_seconds=REQUEST_WINDOW_SECONDS
+    ):
+        raise RateLimited(
+            _("You asked for too many confirmation links today. Try again tomorrow."),
+            code="email_change_rate",
+            field="email",
+        )
     secret = secrets.token_urlsafe(24)
     now = timezone.now()
     hours = link_hours()

@@ -172,3 +172,26 @@ def test_the_same_address_is_refused_next_to_the_field(staff):  # type: ignore[n
 def test_the_real_sign_in_flow_counts_as_fresh(staff):  # type: ignore[no-untyped-def]
     client = staff_sign_in(staff)
     assert client.get(CHANGE_URL).status_code == 200
+
+
+@pytest.mark.django_db
+def test_confirmation_e_mails_are_limited_per_account(staff, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Review of issue 5: each request mails an address the user typed; an account may have at
+    most REQUESTS_PER_DAY sent in a day, then the refusal is shown next to the field (429) and no
+    e-mail leaves."""
+    from linli.accounts.actions.email import REQUESTS_PER_DAY
+
+    client = signed_in(staff)
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC), tick=False):
+        for number in range(REQUESTS_PER_DAY):
+            request_change(client, f"someone{number}@example.cn", django_capture_on_commit_callbacks)
+        sent = len(mail.outbox)
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = client.post(CHANGE_URL, {"email": "victim@example.cn"})
+        assert refused.status_code == 429
+        assert "You asked for too many confirmation links today. Try again tomorrow." in refused.content.decode()
+    assert len(mail.outbox) == sent
+    open_requests = EmailChangeRequest.objects.filter(user=staff, cancelled_at__isnull=True)
+    assert [change.new_email for change in open_requests] == [f"someone{REQUESTS_PER_DAY - 1}@example.cn"]
+    staff.refresh_from_db()
+    assert staff.email == OLD
