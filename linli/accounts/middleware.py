@@ -67,11 +67,13 @@ class _IdentityQuery:
     """The SQL and row converters of the identity query for one database vendor."""
 
     def __init__(self, connection: Any) -> None:
-        self.user_fields = [field for field in User._meta.concrete_fields if field.attname not in ENCRYPTED_USER_FIELDS]
-        self.device_fields = [
+        self.user_fields: list[Any] = [
+            field for field in User._meta.concrete_fields if field.attname not in ENCRYPTED_USER_FIELDS
+        ]
+        self.device_fields: list[Any] = [
             StaffTOTPDevice._meta.get_field(name) for name in ("id", "user", "name", "confirmed", "confirmed_at")
         ]
-        self.record_fields = [
+        self.record_fields: list[Any] = [
             UserSession._meta.get_field(name) for name in ("id", "user", "created_at", "last_activity_at", "ended_at")
         ]
         quote = connection.ops.quote_name
@@ -233,7 +235,7 @@ def identify(request: HttpRequest) -> Any:
     key = session.session_key
     hint = _HINTS.get(key) if key else None
     row = None
-    if hint is not None:
+    if hint is not None and key is not None:
         text, row = query.run_with_session(connection, key, hint)
         if text is None:  # the session row is gone or expired: as Django's load() leaves it
             _HINTS.pop(key, None)
@@ -258,7 +260,7 @@ def identify(request: HttpRequest) -> Any:
         session.flush()
         return _anonymous()
     user_count, device_count = len(query.user_fields), len(query.device_fields)
-    user = User.from_db(connection.alias, [field.attname for field in query.user_fields], row[:user_count])
+    user: Any = User.from_db(connection.alias, [field.attname for field in query.user_fields], row[:user_count])
     if session.get(BACKEND_SESSION_KEY) != FAST_BACKEND:
         # Another configured backend: let it decide exactly as Django's get_user would.
         user = auth.get_user(request)

@@ -174,7 +174,9 @@ def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[PendingL
     )
     result = []
     for link_id, created_at, relation, display_name, dwelling, *ancestors in rows:
-        names = {kind: name for kind, name in zip(ancestors[::2], ancestors[1::2], strict=True) if kind}
+        names: dict[Any, str] = {
+            kind: str(name) for kind, name in zip(ancestors[::2], ancestors[1::2], strict=True) if kind
+        }
         result.append(
             PendingLinkRow(
                 id=link_id,
