@@ -195,3 +195,17 @@ def test_confirmation_e_mails_are_limited_per_account(staff, django_capture_on_c
     assert [change.new_email for change in open_requests] == [f"someone{REQUESTS_PER_DAY - 1}@example.cn"]
     staff.refresh_from_db()
     assert staff.email == OLD
+
+
+@pytest.mark.django_db
+def test_the_address_never_travels_in_a_cookie(staff, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """The flash message names the new address: it stays in the server-side session, never in a
+    readable cookie on a shared phone (SECURITY.md D5, in spirit)."""
+    client = signed_in(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CHANGE_URL, {"email": NEW})
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert all(NEW not in morsel.value for morsel in response.cookies.values())
+    page = client.get("/accounts/")
+    assert NEW in page.content.decode()  # the message is still shown, from the session
