@@ -53,6 +53,7 @@ def _environment(data_dir: Path) -> dict[str, str]:
 def build_demo(data_dir: Path) -> None:
     env = _environment(data_dir)
     env["DJANGO_SETTINGS_MODULE"] = "linli.settings"
+    env["LINLI_DEMO_MODE"] = "1"  # the demo command refuses to load the demo street otherwise
     for command in (["prepare"], ["demo", "--scale", "small"]):
         subprocess.run(
             [sys.executable, "-m", "linli.cli", *command], env=env, cwd=ROOT, check=True, capture_output=True

@@ -8,6 +8,10 @@ Both are computed for every signed-in page, so both are lean (docs/modules.md, "
   so a granted or revoked role selects another entry on the very next request and nothing needs
   invalidating. Only "which entry is current" is worked out per request;
 * the badge is the unread count, one hand-written query on the ``(recipient, read_at)`` index.
+
+``base.html`` renders the menu's HTML once per ``Navigation.key`` (its entries' key and the current
+entry) and the rest of the invariant shell once per language, elderly mode, audience and demo mode
+(``linli.web.templatetags.linli_shell``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from django.urls import NoReverseMatch, reverse
 from linli.core import registry
 
 
-def _entries(request: HttpRequest, user: Any, audience: registry.Audience, elderly: bool) -> list[dict[str, Any]]:
+class Navigation(list):  # type: ignore[type-arg]
+    """The navigation entries, with ``key``: what they depend on (the cache key of the entries and
+    the current one), so that ``base.html`` renders the menu once per key ({% shellcache %})."""
+
+    key: tuple[Any, ...] = ()
+
+
+def _entries(request: HttpRequest, user: Any, audience: registry.Audience, elderly: bool) -> Navigation:
     from linli.accounts.scoping import grants, is_second_factor_verified
 
     key = (
@@ -49,12 +60,16 @@ def _entries(request: HttpRequest, user: Any, audience: registry.Audience, elder
         if len(_NAVIGATION) >= NAVIGATION_CACHE_SIZE:
             _NAVIGATION.clear()
         _NAVIGATION[key] = cached
-    entries = [{"url": url, "label": label, "icon": icon, "current": False} for url, label, icon in cached]
+    entries = Navigation({"url": url, "label": label, "icon": icon, "current": False} for url, label, icon in cached)
     # Only the entry with the longest matching URL is current (/residents/letters/ is not also
     # /residents/).
     matching = [entry for entry in entries if entry["url"] != "/" and request.path.startswith(entry["url"])]
+    current = ""
     if matching:
-        max(matching, key=lambda entry: len(entry["url"]))["current"] = True
+        entry = max(matching, key=lambda entry: len(entry["url"]))
+        entry["current"] = True
+        current = entry["url"]
+    entries.key = (key, current)
     return entries
 
 
@@ -65,7 +80,7 @@ _NAVIGATION: dict[tuple[Any, ...], tuple[tuple[str, Any, str], ...]] = {}
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     elderly = bool(getattr(request, "elderly_mode", False))
-    entries: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = Navigation()
     audience: registry.Audience | None = None
     unread = 0
     if user is not None and user.is_authenticated:
