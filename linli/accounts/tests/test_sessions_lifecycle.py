@@ -202,21 +202,28 @@ def test_a_second_factor_reset_ends_every_session(tree, make_staff):  # type: ig
     assert UserSession.objects.get(user=staff).end_reason == "second_factor_reset"
 
 
+OFFICE_PC = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+LOST_PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+ENDED_TABLET = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"
+
+
 @pytest.mark.django_db
 def test_the_account_page_lists_active_sessions_and_ends_one(tree, make_staff):  # type: ignore[no-untyped-def]
     staff = make_staff(Role.GRID_WORKER, tree.grid_a1)
     with time_machine.travel(START, tick=False) as traveller:
-        mine = staff_sign_in(staff, user_agent="Firefox on the office PC")
+        mine = staff_sign_in(staff, user_agent=OFFICE_PC)
         traveller.shift(datetime.timedelta(seconds=30))
-        lost = staff_sign_in(staff, user_agent="Browser on the lost phone")
-        old = UserSession.objects.create(user=staff, ended_at=START, end_reason="logout", user_agent="Ended long ago")
+        lost = staff_sign_in(staff, user_agent=LOST_PHONE)
+        old = UserSession.objects.create(user=staff, ended_at=START, end_reason="logout", user_agent=ENDED_TABLET)
         page = mine.get("/accounts/").content.decode()
-        assert "Firefox on the office PC" in page
-        assert "Browser on the lost phone" in page
-        assert "Ended long ago" not in page
-        lost_record = UserSession.objects.get(user_agent="Browser on the lost phone")
+        # Devices are named by browser and system, never by the raw user-agent string.
+        assert "Firefox · Windows" in page
+        assert "Chrome · Android" in page
+        assert "Safari" not in page  # the ended session is not listed
+        assert OFFICE_PC not in page and LOST_PHONE not in page
+        lost_record = UserSession.objects.get(user_agent=LOST_PHONE)
         assert f"/accounts/sessions/{lost_record.id}/end/" in page
-        mine_record = UserSession.objects.get(user_agent="Firefox on the office PC")
+        mine_record = UserSession.objects.get(user_agent=OFFICE_PC)
         assert f"/accounts/sessions/{mine_record.id}/end/" not in page  # this device signs out normally
 
         # another account cannot end it (404, nothing changes)
