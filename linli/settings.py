@@ -107,7 +107,15 @@ TEMPLATES = [
                 "linli.web.context_processors.shell",
             ],
         },
-    }
+    },
+    {
+        # Only for the rows of hot lists (linli.core.jinja, decision 0011); pages are Django templates.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "linli.core.jinja.environment"},
+    },
 ]
 # Bound fields state their minimum and name their help text and errors in aria-describedby.
 FORM_RENDERER = "linli.core.forms.LinliFormRenderer"

@@ -19,7 +19,8 @@ from django.http import Http404
 
 from linli.accounts.models import AccountKind, DwellingLink, DwellingLinkStatus
 from linli.accounts.scoping import scope_paths
-from linli.areas.models import Area, AreaKind, within_q
+from linli.areas.models import Area, AreaKind, path_range, within_q
+from linli.core.sql import aware, cached_sql, connection_for, datetime_param, fetch, ranges_sql, table
 from linli.notices.actions import TARGET_KINDS, read_q
 from linli.notices.models import Notice, NoticeAttachment, NoticeReceipt, NoticeStatus, NoticeVersion
 from linli.notices.permissions import NOTICE_STAFF, PUBLISHERS
@@ -180,27 +181,83 @@ def buildings_under(actor: Any, estate: Area) -> list[Area]:
     )
 
 
-def scheduled_for_workbench(actor: Any, *, limit: int = 10) -> list[Notice]:
-    """The actor's remit's scheduled notices, next first."""
-    return list(
-        Notice.objects.filter(
-            within_q(scope_paths(actor, PUBLISHERS), field="area_path"), status=NoticeStatus.SCHEDULED
-        )
-        .select_related("area")
-        .only("id", "title", "publish_at", "urgency", "area__name")
-        .order_by("publish_at", "id")[:limit]
-    )
+@dataclass(frozen=True)
+class WorkbenchNoticeRow:
+    id: int
+    title: str
+    when: Any  # publish_at of a scheduled notice, published_at of a published one (aware)
+    urgency: str
+    area_name: str
+    count: ReadCount | None = None
 
 
-def recent_published_for(actor: Any, *, since: Any, until: Any, limit: int = 50) -> list[Notice]:
-    return list(
-        Notice.objects.filter(
-            staff_visibility_q(actor), status=NoticeStatus.PUBLISHED, published_at__gte=since, published_at__lte=until
+def scheduled_for_workbench(actor: Any, *, limit: int = 10) -> list[WorkbenchNoticeRow]:
+    """The actor's publishing remit's scheduled notices, next first: one hand-written query of the
+    displayed columns (the workbench runs it on every load; docs/modules.md, "Lean pages")."""
+    paths = scope_paths(actor, PUBLISHERS)
+    if not paths:
+        return []
+    connection = connection_for(Notice)
+    where, params = ranges_sql("n.area_path", [path_range(path) for path in paths])
+
+    def build(quote: Any) -> str:
+        return (
+            f"SELECT n.{quote('id')}, n.{quote('title')}, n.{quote('publish_at')}, n.{quote('urgency')}, "  # noqa: S608
+            f"a.{quote('name')} FROM {quote(table(Notice))} n "
+            f"INNER JOIN {quote(table(Area))} a ON a.{quote('id')} = n.{quote('area_id')} "
+            f"WHERE n.{quote('status')} = %s AND {where} "
+            f"ORDER BY n.{quote('publish_at')}, n.{quote('id')} LIMIT %s"
         )
-        .select_related("area")
-        .only("id", "title", "published_at", "urgency", "area__name")
-        .order_by("-published_at")[:limit]
-    )
+
+    sql = cached_sql(("notices.scheduled_for_workbench", len(paths)), connection, build)
+    rows = fetch(connection, sql, [NoticeStatus.SCHEDULED.value, *params, limit])
+    return [WorkbenchNoticeRow(pk, title, aware(when), urgency, name) for pk, title, when, urgency, name in rows]
+
+
+def low_read_for_workbench(actor: Any, *, since: Any, until: Any, limit: int = 50) -> list[WorkbenchNoticeRow]:
+    """Notices in or above the actor's remit published between ``since`` and ``until``, newest
+    first, each with the recipients and readers inside the actor's remit (``read_counts_for``'s
+    count), only those with recipients there: one hand-written query."""
+    paths = scope_paths(actor, NOTICE_STAFF)
+    if not paths:
+        return []
+    connection = connection_for(Notice)
+    inside, inside_params = ranges_sql("n.area_path", [path_range(path) for path in paths])
+    ancestors = _ancestor_paths(paths)
+    receipts, receipt_params = ranges_sql("r.area_path", [path_range(path) for path in paths])
+
+    def build(quote: Any) -> str:
+        from linli.notify.models import Notification
+
+        above = f"n.{quote('area_path')} IN ({', '.join(['%s'] * len(ancestors))})" if ancestors else "1 = 0"
+        read = f"(r.{quote('read_at')} IS NOT NULL OR m.{quote('read_at')} IS NOT NULL)"
+        return (
+            f"SELECT n.{quote('id')}, n.{quote('title')}, n.{quote('published_at')}, n.{quote('urgency')}, "  # noqa: S608
+            f"a.{quote('name')}, COUNT(r.{quote('id')}), SUM(CASE WHEN {read} THEN 1 ELSE 0 END) "
+            f"FROM {quote(table(Notice))} n "
+            f"INNER JOIN {quote(table(Area))} a ON a.{quote('id')} = n.{quote('area_id')} "
+            f"INNER JOIN {quote(table(NoticeReceipt))} r ON r.{quote('notice_id')} = n.{quote('id')} "
+            f"LEFT JOIN {quote(table(Notification))} m ON m.{quote('id')} = r.{quote('notification_id')} "
+            f"WHERE n.{quote('status')} = %s AND n.{quote('published_at')} >= %s AND n.{quote('published_at')} <= %s "
+            f"AND ({inside} OR {above}) AND {receipts} "
+            f"GROUP BY n.{quote('id')}, n.{quote('title')}, n.{quote('published_at')}, n.{quote('urgency')}, "
+            f"a.{quote('name')} ORDER BY n.{quote('published_at')} DESC, n.{quote('id')} DESC LIMIT %s"
+        )
+
+    sql = cached_sql(("notices.low_read_for_workbench", len(paths), len(ancestors)), connection, build)
+    params = [
+        NoticeStatus.PUBLISHED.value,
+        datetime_param(connection, since),
+        datetime_param(connection, until),
+        *inside_params,
+        *ancestors,
+        *receipt_params,
+        limit,
+    ]
+    return [
+        WorkbenchNoticeRow(pk, title, aware(when), urgency, name, ReadCount(int(total), int(read or 0)))
+        for pk, title, when, urgency, name, total, read in fetch(connection, sql, params)
+    ]
 
 
 # --- residents ----------------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from linli.accounts.decorators import public, rule_required
 from linli.core import registry
+from linli.core.jinja import render_rows
 
 
 @public
@@ -88,4 +90,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
     roles = sorted(
         {(str(Role(grant.role).label), names.get(grant.area_id, "")) for grant in held if grant.role in Role.values}
     )
-    return render(request, "web/workbench.html", {"rows": rows, "roles": roles})
+    labels = {"overdue": _("overdue"), "due": _("due"), "next_step": _("Next step:")}
+    rows_html = render_rows("web/_task_rows.html", {"rows": rows, "labels": labels}) if rows else ""
+    return render(request, "web/workbench.html", {"rows": rows, "rows_html": rows_html, "roles": roles})
