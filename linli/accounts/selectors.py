@@ -11,7 +11,8 @@ from django.http import Http404
 
 from linli.accounts.models import AccountKind, Role, RoleAssignment, User
 from linli.accounts.scoping import scope_paths
-from linli.areas.models import Area, AreaKind, Department, within_q
+from linli.areas.models import Area, AreaKind, Department, path_range, within_q
+from linli.core.sql import aware, cached_sql, connection_for, fetch, ranges_sql, table
 
 # staff ------------------------------------------------------------------------------------------
 #
@@ -148,39 +149,48 @@ class PendingLinkRow:
 
 def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[PendingLinkRow]:
     """The oldest pending home links in the actor's remit with the names of their unit, building
-    and estate, in one query of only the displayed columns (docs/modules.md, "Lean pages")."""
+    and estate: one hand-written query of only the displayed columns (the workbench runs it on every
+    load; docs/modules.md, "Lean pages"). It reads what ``DwellingLink.objects.filter(scope_q(actor,
+    RESIDENT_VERIFIERS, field="area_path"), status=PENDING).order_by("created_at", "id")
+    .values_list(…user__display_name, dwelling__name, dwelling__parent…)`` would read."""
     from linli.accounts.models import DwellingLink, DwellingLinkStatus
     from linli.accounts.permissions import RESIDENT_VERIFIERS
-    from linli.accounts.scoping import scope_q
 
-    rows = (
-        DwellingLink.objects.filter(
-            scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), status=DwellingLinkStatus.PENDING
+    paths = scope_paths(actor, RESIDENT_VERIFIERS)
+    if not paths:
+        return []
+    connection = connection_for(DwellingLink)
+    where, params = ranges_sql("l.area_path", [path_range(path) for path in paths])
+
+    def build(quote: Any) -> str:
+        area = quote(table(Area))
+        parents = "".join(
+            f"LEFT JOIN {area} p{level} ON p{level}.{quote('id')} = {'d' if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
+            for level in (1, 2, 3)
         )
-        .order_by("created_at", "id")
-        .values_list(
-            "id",
-            "created_at",
-            "relation",
-            "user__display_name",
-            "dwelling__name",
-            "dwelling__parent__kind",
-            "dwelling__parent__name",
-            "dwelling__parent__parent__kind",
-            "dwelling__parent__parent__name",
-            "dwelling__parent__parent__parent__kind",
-            "dwelling__parent__parent__parent__name",
-        )[:limit]
-    )
+        return (
+            f"SELECT l.{quote('id')}, l.{quote('created_at')}, l.{quote('relation')}, u.{quote('display_name')}, "  # noqa: S608
+            f"d.{quote('name')}, p1.{quote('kind')}, p1.{quote('name')}, p2.{quote('kind')}, p2.{quote('name')}, "
+            f"p3.{quote('kind')}, p3.{quote('name')} "
+            f"FROM {quote(table(DwellingLink))} l "
+            f"INNER JOIN {quote(table(User))} u ON u.{quote('id')} = l.{quote('user_id')} "
+            f"INNER JOIN {area} d ON d.{quote('id')} = l.{quote('dwelling_id')} {parents}"
+            f"WHERE l.{quote('status')} = %s AND {where} "
+            f"ORDER BY l.{quote('created_at')}, l.{quote('id')} LIMIT %s"
+        )
+
+    sql = cached_sql(("accounts.pending_links_for_workbench", len(paths)), connection, build)
     result = []
-    for link_id, created_at, relation, display_name, dwelling, *ancestors in rows:
+    for link_id, created_at, relation, display_name, dwelling, *ancestors in fetch(
+        connection, sql, [DwellingLinkStatus.PENDING.value, *params, limit]
+    ):
         names: dict[Any, str] = {
             kind: str(name) for kind, name in zip(ancestors[::2], ancestors[1::2], strict=True) if kind
         }
         result.append(
             PendingLinkRow(
                 id=link_id,
-                created_at=created_at,
+                created_at=aware(created_at),
                 relation=relation,
                 display_name=display_name,
                 dwelling=dwelling,
@@ -193,5 +203,17 @@ def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[PendingL
 
 
 def role_area_names(area_ids: set[int]) -> dict[int, str]:
-    """Names of the areas where the actor holds roles (the workbench's "you work as …")."""
-    return dict(Area.objects.filter(pk__in=sorted(area_ids)).values_list("id", "name"))
+    """Names of the areas where the actor holds roles (the workbench's "you work as …"): one
+    hand-written query."""
+    if not area_ids:
+        return {}
+    connection = connection_for(Area)
+    sql = cached_sql(
+        ("accounts.role_area_names", len(area_ids)),
+        connection,
+        lambda quote: (
+            f"SELECT {quote('id')}, {quote('name')} FROM {quote(table(Area))} "  # noqa: S608
+            f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(area_ids))})"
+        ),
+    )
+    return dict(fetch(connection, sql, sorted(area_ids)))
