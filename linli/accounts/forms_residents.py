@@ -27,6 +27,7 @@ from linli.accounts.models import DwellingLinkStatus, DwellingRelation, Evidence
 from linli.accounts.selectors_residents import ResidentSearch
 from linli.areas.models import Area
 from linli.core.errors import ValidationFailed
+from linli.core.widgets import LeanSelect, LeanTextInput
 from linli.privacy.actions import MIN_REASON_LENGTH as MIN_REVEAL_REASON_LENGTH
 from linli.privacy.validators import validate_id_number, validate_phone
 
@@ -166,9 +167,13 @@ class AreaChoiceField(forms.ModelChoiceField):
 
 
 class ResidentFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER_CHOICES, required=False, widget=LeanSelect)
     area = AreaChoiceField(
-        label=_("Community or grid"), queryset=Area.objects.none(), required=False, empty_label=_("All")
+        label=_("Community or grid"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=LeanSelect,
     )
 
     def __init__(self, *args: Any, areas: QuerySet[Area], **kwargs: Any) -> None:
@@ -187,20 +192,20 @@ class ResidentSearchForm(ResidentFilterForm):
         label=_("Full name"),
         max_length=MAX_NAME_LENGTH,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=LeanTextInput(attrs={"autocomplete": "off"}),
     )
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=20,
         required=False,
         help_text=_("The whole number (11 digits)."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+        widget=LeanTextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     building = forms.CharField(
-        label=_("Building"), max_length=30, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Building"), max_length=30, required=False, widget=LeanTextInput(attrs={"autocomplete": "off"})
     )
     room = forms.CharField(
-        label=_("Room"), max_length=30, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Room"), max_length=30, required=False, widget=LeanTextInput(attrs={"autocomplete": "off"})
     )
 
     def clean_name(self) -> str:
