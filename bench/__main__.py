@@ -115,11 +115,14 @@ def run(mode: str, only: set[str]) -> list[Result]:
     env = environment(dataset, workspace / "data")
     seconds, rounds = (8.0, 3) if mode == "full" else (2.5, 3)
     if "B1" in only or "B9" in only:
-        cookie = django_run(env, "-m", "bench.b0", "cookie", str(workspace), str(template)).strip().splitlines()[-1]
+        cookie, link_id = (
+            django_run(env, "-m", "bench.b0", "cookie", str(workspace), str(template)).strip().splitlines()[-2:]
+        )
         pages = {
             "signed-in hello (session, user, second factor)": ("/bench/hello-signed-in", cookie, 0.5),
             "workbench with 20 tasks (grid worker)": ("/workbench/", cookie, 0.15),
             "residents list, 50 rows": ("/residents/", cookie, 0.15),
+            "resident detail (pending home link)": (f"/residents/{link_id}/", cookie, 0.25),
             "health check (/healthz)": ("/healthz", "", 0.5),
         }
         print(

@@ -34,6 +34,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "signed-in hello": ("/bench/hello-signed-in", "staff"),
     "workbench (20 tasks)": ("/workbench/", "staff"),
     "residents list (20 rows)": ("/residents/?status=pending", "staff"),
+    "resident detail": ("/residents/{link}/", "staff"),
+    "notices staff list": ("/notices/staff/", "staff"),
     "/healthz": ("/healthz", ""),
 }
 STAFF_USERNAME = "demo-street"
@@ -58,6 +60,14 @@ def build_demo(data_dir: Path) -> None:
         subprocess.run(
             [sys.executable, "-m", "linli.cli", *command], env=env, cwd=ROOT, check=True, capture_output=True
         )
+
+
+def _street_path(user: Any) -> str:
+    from linli.accounts.models import RoleAssignment
+
+    assignment = RoleAssignment.objects.filter(user=user, revoked_at=None).select_related("area").first()
+    assert assignment is not None, f"{STAFF_USERNAME} holds no role"
+    return assignment.area.path
 
 
 def _start_response_factory(jar: dict[str, str], statuses: list[int]) -> Any:
@@ -113,10 +123,18 @@ def measure(rounds: int, warmup: int, cprofile: str = "") -> dict[str, Any]:
     from django.core.handlers.wsgi import WSGIHandler
 
     from bench.identity import verified_session_cookie
-    from linli.accounts.models import User
+    from linli.accounts.models import DwellingLink, DwellingLinkStatus, User
 
     handler = WSGIHandler()
     staff = User.objects.get(username=STAFF_USERNAME)
+    link = (
+        DwellingLink.objects.filter(status=DwellingLinkStatus.PENDING, area_path__startswith=_street_path(staff))
+        .order_by("id")
+        .first()
+    )
+    assert link is not None, "the demo street has no pending home link"
+    for page, (path, identity) in list(PAGES.items()):
+        PAGES[page] = (path.format(link=link.pk), identity)
     name, _, value = verified_session_cookie(staff).partition("=")
     jars = {"": {}, "staff": {name: value}}
 

@@ -264,4 +264,5 @@ def session_cookie_for_staff(details: dict[str, Any]) -> str:
     user.save()
     RoleAssignment.objects.get_or_create(user=user, role="grid_worker", area=grid, revoked_at=None)
     details["staff"] = user.username
+    details["grid_path"] = grid.path
     return verified_session_cookie(user)
