@@ -1,10 +1,13 @@
-"""Project-wide pytest fixtures (see linli/testing.py)."""
+"""Project-wide pytest fixtures (see linli/testing.py and, for browser tests, linli/testing_browser.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from linli import testing
+
+# The Playwright browser-test harness: its fixtures (chromium, screenshot_dir, open_browser) for every test.
+pytest_plugins = ["linli.testing_browser"]
 
 
 @pytest.fixture(autouse=True)

@@ -13,13 +13,7 @@ import pytest
 from linli import testing
 from linli.accounts.models import DwellingLink, Role
 from linli.areas.models import AreaKind
-from linli.web.tests import test_browser as web_browser
-from linli.web.tests.test_browser import PHONE_HEIGHT, PHONE_WIDTH, BrowserSession
-
-# The shared browser fixtures (Chromium, the live server session factory, the screenshot folder).
-chromium = web_browser.chromium
-screenshot_dir = web_browser.screenshot_dir
-open_browser = web_browser.open_browser
+from linli.testing_browser import PHONE_WIDTH, BrowserSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,9 +56,9 @@ def test_residents_list_is_cards_on_a_phone_and_a_readable_table_on_a_desktop(
 ) -> None:
     _tree, staff = _world()
     cookies = {"linli_language": language, "linli_elderly": "1" if elderly else "0"}
-    phone = open_browser(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True)
+    phone = open_browser(phone=True)
     phone.sign_in_as(staff)
-    phone.context.add_cookies([{"name": k, "value": v, "url": phone.base_url} for k, v in cookies.items()])
+    phone.set_cookies(**cookies)
     phone.goto("/residents/")
     layout = phone.page.evaluate(LAYOUT)
     assert layout["rows"] == 12
@@ -86,7 +80,7 @@ def test_residents_list_is_cards_on_a_phone_and_a_readable_table_on_a_desktop(
 
     desktop = open_browser(viewport={"width": 1024, "height": 800})
     desktop.sign_in_as(staff)
-    desktop.context.add_cookies([{"name": k, "value": v, "url": desktop.base_url} for k, v in cookies.items()])
+    desktop.set_cookies(**cookies)
     desktop.goto("/residents/")
     wide = desktop.page.evaluate(LAYOUT)
     assert wide["rowDisplay"] == "table-row"
@@ -101,7 +95,7 @@ def test_residents_list_is_cards_on_a_phone_and_a_readable_table_on_a_desktop(
 def test_link_my_home_page_fits_a_phone(open_browser: Callable[..., BrowserSession]) -> None:
     testing.build_tree()
     resident = testing.make_resident("13400000999", name="")
-    phone = open_browser(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True)
+    phone = open_browser(phone=True)
     phone.sign_in_as(resident)
     phone.goto("/residents/link/")
     layout = phone.page.evaluate(

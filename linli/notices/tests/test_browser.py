@@ -1,7 +1,7 @@
 """Browser test: a community worker publishes a notice through the form, a resident of the grid
 reads it (the read receipt), staff see the count; every page under axe, on a desktop and on a
 360 px phone in elderly mode, without sideways scrolling. Uses the Playwright harness of
-``linli/web/tests/test_browser.py``."""
+``linli/testing_browser.py``."""
 
 from __future__ import annotations
 
@@ -13,14 +13,7 @@ import pytest
 from linli import testing
 from linli.accounts.models import DwellingLink, Role, User
 from linli.notices.models import Notice, NoticeReceipt
-from linli.web.tests.test_browser import (  # noqa: F401 - fixtures
-    PHONE_HEIGHT,
-    PHONE_WIDTH,
-    BrowserSession,
-    chromium,
-    open_browser,
-    screenshot_dir,
-)
+from linli.testing_browser import PHONE_WIDTH, BrowserSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +24,7 @@ def _fits_phone(session: BrowserSession, label: str) -> None:
     session.axe(f"{label} ({PHONE_WIDTH} px)")
 
 
-def test_publish_and_read_a_notice(open_browser: Callable[..., BrowserSession]) -> None:  # noqa: F811
+def test_publish_and_read_a_notice(open_browser: Callable[..., BrowserSession]) -> None:
     tree = testing.build_tree()
     worker = testing.make_staff(Role.COMMUNITY_WORKER, tree.community_a)
     resident = testing.make_resident(name="王小明")
@@ -62,7 +55,7 @@ def test_publish_and_read_a_notice(open_browser: Callable[..., BrowserSession]) 
     staff.axe("notice, staff view")
     assert "1 位居民中已有 0 位阅读（0%）。" in page.locator("main").inner_text()
 
-    phone = open_browser(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True)
+    phone = open_browser(phone=True)
     User.objects.filter(pk=resident.pk).update(elderly_mode=True)
     phone.sign_in_as(resident)
     phone.goto("/home/")
@@ -81,7 +74,7 @@ def test_publish_and_read_a_notice(open_browser: Callable[..., BrowserSession]) 
     staff.page.reload()
     text = staff.page.locator("main").inner_text()
     assert "1 位居民中已有 1 位阅读（100%）。" in text
-    staff_phone = open_browser(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True)
+    staff_phone = open_browser(phone=True)
     staff_phone.sign_in_as(worker)
     for path in ("/notices/staff/", f"/notices/{notice.pk}/", "/notices/new/"):
         staff_phone.goto(path)

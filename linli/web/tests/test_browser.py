@@ -6,7 +6,8 @@ enrolment with the QR code), the English switch and elderly mode, axe-core on ev
 scrolling, the whole menu reachable), htmx form errors and failed requests, CJK fonts, the keyboard
 skip link, the installable web app and its offline page.
 
-Without /usr/bin/chromium these tests are skipped with a message; under ``CI=true`` they fail.
+The harness (Chromium, ``open_browser``, ``BrowserSession``, axe-core) is ``linli/testing_browser.py``:
+without /usr/bin/chromium these tests are skipped with a message; under ``CI=true`` they fail.
 Screenshots go to ``$LINLI_SCREENSHOT_DIR`` when set, else to a pytest temporary folder.
 """
 
@@ -14,16 +15,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test.signals import template_rendered
 from django_otp.oath import hotp
 
@@ -39,167 +38,10 @@ from linli.accounts.models import (
     User,
 )
 from linli.notify.actions import do_send_notification
+from linli.testing_browser import PHONE_WIDTH, BrowserSession, Page
 from linli.web.tests.list_pages import LIST_PAGES, NOT_WALKED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MISSING_CHROMIUM = "Chromium not installed: apt-get install chromium fonts-noto-cjk"
-AXE_PATH = "/static/vendor/axe-core/axe.min.js"
-BLOCKING_IMPACTS = {"serious", "critical"}
-PHONE_WIDTH = 360
-PHONE_HEIGHT = 740
-
-Page = Any  # playwright.sync_api.Page (imported lazily: Playwright may be missing)
-Browser = Any
-
-
-def _unavailable(message: str) -> None:
-    """Skip, or fail under CI=true where the browser tests must run."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true: the browser tests must run)", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        _unavailable(MISSING_CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright not installed: make test installs the development dependencies")
-    # While Playwright's sync API is open it keeps an asyncio loop running on this thread, and
-    # Django refuses ORM calls (test set-up, the database flush after each test) from a thread
-    # with a running loop. Tests only; restored when this module's browser closes.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            try:
-                yield browser
-            finally:
-                browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    configured = os.environ.get("LINLI_SCREENSHOT_DIR")
-    if configured:
-        path = Path(configured)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
-
-
-class BrowserSession:
-    """One browser context (cookies, storage, service worker) and its page, with the checks every
-    test wants: console errors (CSP violations show there), failed same-origin loads, axe-core."""
-
-    def __init__(self, browser: Browser, base_url: str, screenshot_dir: Path, **options: Any) -> None:
-        self.base_url = base_url
-        self.screenshot_dir = screenshot_dir
-        self.context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
-        self.page: Page = self.context.new_page()
-        self.console_errors: list[str] = []
-        self.failed_requests: list[str] = []
-        self.axe_results: dict[str, list[dict[str, Any]]] = {}
-        self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
-        self.page.on("response", self._on_response)
-
-    def _on_console(self, message: Any) -> None:
-        if message.type == "error":
-            self.console_errors.append(message.text)
-
-    def _on_response(self, response: Any) -> None:
-        if response.url.startswith(self.base_url) and response.status >= 400:
-            self.failed_requests.append(f"{response.status} {response.url}")
-
-    def sign_in_as(self, user: User) -> None:
-        """Reuse a session made the way the real flows make it (``testing.client_for``)."""
-        client = testing.client_for(user)
-        self.context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": self.base_url,
-                }
-            ]
-        )
-
-    def goto(self, path: str) -> None:
-        response = self.page.goto(path)
-        assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
-
-    def axe(self, label: str) -> list[dict[str, Any]]:
-        """Run axe-core on the current page; fail on serious or critical violations."""
-        page = self.page
-        if not page.evaluate("() => typeof window.axe === 'object'"):
-            if not (settings.NODE_MODULES / "axe-core" / "axe.min.js").exists():
-                _unavailable("axe-core not installed: run `npm ci` (make test does it)")
-            page.add_script_tag(url=f"{self.base_url}{AXE_PATH}")
-        results = page.evaluate("async () => await window.axe.run(document, { resultTypes: ['violations'] })")
-        violations = [
-            {
-                "id": violation["id"],
-                "impact": violation["impact"],
-                "help": violation["help"],
-                "targets": [node["target"] for node in violation["nodes"]],
-            }
-            for violation in results["violations"]
-        ]
-        self.axe_results[label] = violations
-        blocking = [violation for violation in violations if violation["impact"] in BLOCKING_IMPACTS]
-        assert not blocking, f"axe-core on {label} ({page.url}): {json.dumps(blocking, ensure_ascii=False, indent=1)}"
-        return violations
-
-    def screenshot(self, name: str) -> Path:
-        path = self.screenshot_dir / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 1000
-        return path
-
-    def assert_clean(self) -> None:
-        assert (self.console_errors, self.failed_requests) == ([], [])
-
-
-@pytest.fixture
-def open_browser(chromium: Browser, live_server: Any, screenshot_dir: Path) -> Iterator[Callable[..., BrowserSession]]:
-    cache.clear()  # the login rate limits live in the cache; start each test from zero
-    sessions: list[BrowserSession] = []
-
-    def factory(**options: Any) -> BrowserSession:
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        session = BrowserSession(chromium, live_server.url, screenshot_dir, **options)
-        sessions.append(session)
-        return session
-
-    yield factory
-    for session in sessions:
-        session.context.close()
-    audit_log = screenshot_dir / "axe-results.json"
-    existing = json.loads(audit_log.read_text(encoding="utf-8")) if audit_log.exists() else {}
-    for session in sessions:
-        existing.update(session.axe_results)
-    audit_log.write_text(json.dumps(existing, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def last_code_sent_to(phone: str) -> str:
@@ -349,11 +191,11 @@ def test_pages_fit_a_360_px_phone(open_browser: Callable[..., BrowserSession], e
         staff: ["/workbench/", "/accounts/"],
     }
     for user, paths in pages.items():
-        session = open_browser(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True)
+        session = open_browser(phone=True)
         if user is not None:
             session.sign_in_as(user)
         elif elderly:
-            session.context.add_cookies([{"name": "linli_elderly", "value": "1", "url": session.base_url}])
+            session.set_cookies(linli_elderly="1")
         for path in paths:
             session.goto(path)
             assert session.page.evaluate("() => document.documentElement.classList.contains('elderly')") is elderly
@@ -594,13 +436,11 @@ def walk_list_pages(
     for list_page in LIST_PAGES:
         session = sessions.get(list_page.who)
         if session is None:
-            session = open_browser(
-                viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT}, is_mobile=True, has_touch=True
-            )
+            session = open_browser(phone=True)
             if list_page.who is not None:
                 session.sign_in_as(User.objects.get(username=list_page.who))
             cookies = {"linli_language": language, "linli_elderly": "1" if elderly else "0"}
-            session.context.add_cookies([{"name": k, "value": v, "url": session.base_url} for k, v in cookies.items()])
+            session.set_cookies(**cookies)
             sessions[list_page.who] = session
         path = list_page.url()
         session.goto(path)

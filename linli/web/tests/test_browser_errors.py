@@ -1,21 +1,14 @@
 """Browser test: the 404 and 500 pages render in the house style, in Chinese and in English, with
 the stylesheet applied (the CSP allows no inline style) and no serious or critical axe-core
-finding (issue 5, newcomer finding 1). Same harness as ``test_browser.py``."""
+finding (issue 5, newcomer finding 1). The harness is ``linli/testing_browser.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from linli.web.tests import test_browser as harness
-from linli.web.tests.test_browser import BrowserSession
-
-# The harness's fixtures, used here by name.
-chromium = harness.chromium
-screenshot_dir = harness.screenshot_dir
-open_browser = harness.open_browser
+from linli.testing_browser import BrowserSession
 
 # test_error_pages adds /test-errors/boom/ (raises) in front of the real URL map.
 pytestmark = [
@@ -32,12 +25,10 @@ PAGES = {
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("status", sorted(PAGES))
-def test_error_page_in_the_browser(
-    open_browser: Callable[..., BrowserSession], live_server: Any, status: int, language: str
-) -> None:
+def test_error_page_in_the_browser(open_browser: Callable[..., BrowserSession], status: int, language: str) -> None:
     path, titles = PAGES[status]
     session = open_browser()
-    session.context.add_cookies([{"name": "linli_language", "value": language, "url": live_server.url}])
+    session.set_cookies(linli_language=language)
     page = session.page
     response = page.goto(path)
     assert response is not None and response.status == status
