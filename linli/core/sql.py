@@ -33,10 +33,6 @@ def table(model: type[Model]) -> str:
     return model._meta.db_table
 
 
-def column(model: type[Model], field: str) -> str:
-    return model._meta.get_field(field).column  # type: ignore[union-attr]
-
-
 def ranges_sql(column_sql: str, ranges: Iterable[tuple[str, str]]) -> tuple[str, list[str]]:
     """``(column >= lower AND column < upper) OR …`` for every range; no range matches nothing."""
     parts: list[str] = []
