@@ -33,7 +33,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "anonymous hello": ("/bench/hello", ""),
     "signed-in hello": ("/bench/hello-signed-in", "staff"),
     "workbench (20 tasks)": ("/workbench/", "staff"),
-    "residents list (20 rows)": ("/residents/?status=pending", "staff"),
+    "residents list (50 rows)": ("/residents/", "staff"),
     "resident detail": ("/residents/{link}/", "staff"),
     "notices staff list": ("/notices/staff/", "staff"),
     "/healthz": ("/healthz", ""),

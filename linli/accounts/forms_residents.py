@@ -176,11 +176,17 @@ class ResidentFilterForm(forms.Form):
         widget=LeanSelect,
     )
 
-    def __init__(self, *args: Any, areas: QuerySet[Area], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, areas: QuerySet[Area], area_options: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """``areas`` validates the chosen area; ``area_options`` (id, label), when given, are the
+        same areas read beforehand by hand, so rendering builds no ``Area`` (decision 0011)."""
         super().__init__(*args, **kwargs)
         area_field = self.fields["area"]
         assert isinstance(area_field, AreaChoiceField)
         area_field.queryset = areas
+        if area_options is not None:
+            area_field.widget.choices = [("", area_field.empty_label), *area_options]
 
 
 class ResidentSearchForm(ResidentFilterForm):

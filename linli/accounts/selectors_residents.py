@@ -319,6 +319,29 @@ def filter_areas_for(actor: Any) -> QuerySet[Area]:
     )
 
 
+def filter_area_options_for(actor: Any) -> list[tuple[int, str]]:
+    """``filter_areas_for`` as (id, "name (kind)") options, in one hand-written query."""
+    from linli.areas.models import path_range
+    from linli.core.sql import cached_sql, connection_for, fetch, ranges_sql, table
+
+    paths = scope_paths(actor, RESIDENT_VERIFIERS)
+    if not paths:
+        return []
+    connection = connection_for(Area)
+    where, params = ranges_sql("path", [path_range(path) for path in paths])
+    sql = cached_sql(
+        ("accounts.filter_area_options_for", len(paths)),
+        connection,
+        lambda quote: (
+            f"SELECT {quote('id')}, {quote('kind')}, {quote('name')} FROM {quote(table(Area))} "  # noqa: S608
+            f"WHERE {quote('is_active')} AND {quote('kind')} IN (%s, %s) AND {where} ORDER BY {quote('path')}"
+        ),
+    )
+    labels = {kind: str(AreaKind(kind).label) for kind in (AreaKind.COMMUNITY, AreaKind.GRID)}
+    rows = fetch(connection, sql, [int(AreaKind.COMMUNITY), int(AreaKind.GRID), *params])
+    return [(pk, f"{name} ({labels[kind]})") for pk, kind, name in rows]
+
+
 def other_links_in_scope(actor: Any, link: DwellingLink) -> list[DwellingLink]:
     """The same resident's other links that the actor may see."""
     return list(
@@ -357,3 +380,148 @@ def letter_scope(actor: Any) -> list[str]:
 def letter_dwellings_under(area: Area) -> QuerySet[Area]:
     """Active dwellings in ``area`` (the area itself when it is a dwelling)."""
     return Area.objects.active().filter(within_q([area.path]), kind=AreaKind.DWELLING).order_by("path")
+
+
+# --- staff: the residents list, lean ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListLinkRow:
+    """What one row of the residents list shows, read without building models (decision 0011)."""
+
+    id: int
+    status: str
+    relation: str
+    created_at: Any
+    area_path: str
+    display_name: str
+    phone: str  # decrypted here only to be masked by the view
+    dwelling_name: str
+
+
+class ListLinks:
+    """The residents list's rows for a Paginator: ``count()`` and slices, each one hand-written
+    query (``links_for``'s filter and order without a search: scope, status, area). Searches go
+    through ``links_for`` (the ORM; their conditions differ by database)."""
+
+    def __init__(self, actor: Any, *, status: str = "", area: Area | None = None) -> None:
+        self.paths = scope_paths(actor, RESIDENT_VERIFIERS)
+        self.status = status
+        self.area_path = area.path if area is not None else ""
+        self._count: int | None = None
+
+    def _where(self, quote: Any) -> tuple[str, list[Any]]:
+        from linli.areas.models import path_range
+        from linli.core.sql import ranges_sql
+
+        scope, params = ranges_sql("l.area_path", [path_range(path) for path in self.paths])
+        conditions = [scope]
+        if self.status:
+            conditions.append(f"l.{quote('status')} = %s")
+            params.append(self.status)
+        if self.area_path:
+            area, area_params = ranges_sql("l.area_path", [path_range(self.area_path)])
+            conditions.append(area)
+            params.extend(area_params)
+        return " AND ".join(conditions), params
+
+    def _shape(self) -> tuple[Any, ...]:
+        return (len(self.paths), bool(self.status), bool(self.area_path))
+
+    def count(self) -> int:
+        from linli.core.sql import cached_sql, connection_for, fetch, table
+
+        if self._count is None:
+            if not self.paths:
+                self._count = 0
+                return 0
+            connection = connection_for(DwellingLink)
+            where, params = self._where(connection.ops.quote_name)
+            sql = cached_sql(
+                ("accounts.list_links.count", *self._shape()),
+                connection,
+                lambda quote: f"SELECT COUNT(*) FROM {quote(table(DwellingLink))} l WHERE {where}",  # noqa: S608
+            )
+            self._count = int(fetch(connection, sql, params)[0][0])
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[ListLinkRow]:
+        from linli.core.sql import aware, cached_sql, connection_for, fetch, table
+
+        if not isinstance(window, slice) or not self.paths:
+            return []
+        start = window.start or 0
+        stop = window.stop if window.stop is not None else start + 1000
+        connection = connection_for(DwellingLink)
+        where, params = self._where(connection.ops.quote_name)
+
+        def build(quote: Any) -> str:
+            return (
+                f"SELECT l.{quote('id')}, l.{quote('status')}, l.{quote('relation')}, l.{quote('created_at')}, "  # noqa: S608
+                f"l.{quote('area_path')}, u.{quote('display_name')}, u.{quote('phone')}, d.{quote('name')} "
+                f"FROM {quote(table(DwellingLink))} l "
+                f"INNER JOIN {quote(table(User))} u ON u.{quote('id')} = l.{quote('user_id')} "
+                f"INNER JOIN {quote(table(Area))} d ON d.{quote('id')} = l.{quote('dwelling_id')} "
+                f"WHERE {where} ORDER BY CASE WHEN l.{quote('status')} = %s THEN 0 ELSE 1 END, "
+                f"l.{quote('created_at')} DESC, l.{quote('id')} DESC LIMIT %s OFFSET %s"
+            )
+
+        sql = cached_sql(("accounts.list_links.page", *self._shape()), connection, build)
+        phone_field = User._meta.get_field("phone")
+        decrypt = phone_field.from_db_value  # type: ignore[union-attr]
+        rows = fetch(connection, sql, [*params, DwellingLinkStatus.PENDING.value, stop - start, start])
+        return [
+            ListLinkRow(
+                pk, status, relation, aware(created), path, name or "", decrypt(phone, None, connection), dwelling
+            )
+            for pk, status, relation, created, path, name, phone, dwelling in rows
+        ]
+
+
+def list_rows_of(links: Sequence[DwellingLink]) -> list[ListLinkRow]:
+    """``ListLinkRow``s of links read through ``links_for`` (a search)."""
+    return [
+        ListLinkRow(
+            link.pk,
+            link.status,
+            link.relation,
+            link.created_at,
+            link.area_path,
+            link.user.display_name or "",
+            link.user.phone,
+            link.dwelling.name,
+        )
+        for link in links
+    ]
+
+
+def address_labels_for(paths: Iterable[str], *, include_grid: bool = True) -> dict[str, str]:
+    """``address_label`` of each path, the place names read in one hand-written query."""
+    from linli.core.sql import cached_sql, connection_for, fetch, table
+
+    paths = list(paths)
+    ids = sorted({int(part) for path in paths for part in path.strip("/").split("/") if part})
+    if not ids:
+        return {}
+    connection = connection_for(Area)
+    kinds = sorted(int(kind) for kind in LABEL_KINDS)
+
+    def build(quote: Any) -> str:
+        return (
+            f"SELECT {quote('id')}, {quote('kind')}, {quote('name')} FROM {quote(table(Area))} "  # noqa: S608
+            f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))}) "
+            f"AND {quote('kind')} IN ({', '.join(['%s'] * len(kinds))})"
+        )
+
+    sql = cached_sql(("accounts.address_labels_for", len(ids), len(kinds)), connection, build)
+    names = {pk: (kind, name) for pk, kind, name in fetch(connection, sql, [*ids, *kinds])}
+    labels: dict[str, str] = {}
+    for path in paths:
+        parts = [int(part) for part in path.strip("/").split("/")[:-1] if part]
+        labels[path] = " · ".join(
+            names[part][1] for part in parts if part in names and (include_grid or names[part][0] != AreaKind.GRID)
+        )
+    return labels

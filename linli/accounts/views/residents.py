@@ -34,15 +34,19 @@ from linli.accounts.models import DwellingLink, DwellingLinkStatus, DwellingRela
 from linli.accounts.selectors_residents import (
     LETTER_TARGET_KINDS,
     ChooserStep,
+    ListLinkRow,
+    ListLinks,
     ResidentSearch,
     accounts_sharing_id_number,
     address_label,
+    address_labels_for,
     area_labels,
     area_options,
     attach_addresses,
     chooser_steps,
     chosen_chain,
     evidence_of,
+    filter_area_options_for,
     filter_areas_for,
     get_active_area,
     get_evidence_for,
@@ -51,6 +55,7 @@ from linli.accounts.selectors_residents import (
     letter_dwellings_under,
     letter_scope,
     links_for,
+    list_rows_of,
     other_links_in_scope,
 )
 from linli.areas.models import Area, AreaKind, within_q
@@ -234,10 +239,10 @@ class ListRow:
     submitted: str
 
 
-def _list_rows(links: list[DwellingLink]) -> list[ListRow]:
+def _list_rows(links: list[ListLinkRow]) -> list[ListRow]:
     from django.utils import timezone
 
-    attach_addresses(links)
+    addresses = address_labels_for(link.area_path for link in links)
     detail_prefix = reverse("residents:list")
     relations = {value: str(label) for value, label in DwellingRelation.choices}
     statuses = {value: str(label) for value, label in DwellingLinkStatus.choices}
@@ -246,11 +251,11 @@ def _list_rows(links: list[DwellingLink]) -> list[ListRow]:
         created = timezone.localtime(link.created_at)
         rows.append(
             ListRow(
-                url=f"{detail_prefix}{link.pk}/",
-                name=mask_name(link.user.display_name),
-                phone=mask_phone(link.user.phone),
-                dwelling=link.dwelling.name,
-                address=getattr(link, "address", ""),
+                url=f"{detail_prefix}{link.id}/",
+                name=mask_name(link.display_name),
+                phone=mask_phone(link.phone),
+                dwelling=link.dwelling_name,
+                address=addresses.get(link.area_path, ""),
                 relation=relations.get(link.relation, link.relation),
                 status=link.status,
                 status_label=statuses.get(link.status, link.status),
@@ -276,7 +281,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         data: Any = request.POST
     else:  # links from elsewhere may filter by status and area (not personal) in the query string
         data = {key: request.GET[key] for key in LIST_FILTERS if key in request.GET} or None
-    form = ResidentSearchForm(data, areas=filter_areas_for(actor))
+    form = ResidentSearchForm(data, areas=filter_areas_for(actor), area_options=filter_area_options_for(actor))
     status, area, search = "", None, ResidentSearch()
     status_code = 200
     if form.is_bound:
@@ -287,11 +292,16 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         elif request.method == "POST":
             status_code = 422  # the errors are shown next to the fields, and no results
     page_number = (request.POST if request.method == "POST" else request.GET).get("page")
-    results = links_for(actor, status=status, area=area, search=search)
+    results: Any
     if status_code != 200:
-        results = results.none()
+        results = []
+    elif search:
+        results = links_for(actor, status=status, area=area, search=search)
+    else:  # the usual case: one hand-written query for the page, one for the count
+        results = ListLinks(actor, status=status, area=area)
     page = Paginator(results, PAGE_SIZE).get_page(page_number)
-    rows = _list_rows(list(page.object_list))
+    objects = list(page.object_list)
+    rows = _list_rows(objects if not search or status_code != 200 else list_rows_of(objects))
     labels = {
         "name": _("Full name"),
         "phone": _("Mobile number"),
