@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
@@ -385,8 +385,7 @@ def letter_dwellings_under(area: Area) -> QuerySet[Area]:
 # --- staff: the residents list, lean ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ListLinkRow:
+class ListLinkRow(NamedTuple):
     """What one row of the residents list shows, read without building models (decision 0011)."""
 
     id: int
@@ -397,6 +396,7 @@ class ListLinkRow:
     display_name: str
     phone: str  # decrypted here only to be masked by the view
     dwelling_name: str
+    address: str | None = None  # the place names above the dwelling (``address_label``), when read
 
 
 class ListLinks:
@@ -459,25 +459,51 @@ class ListLinks:
         where, params = self._where(connection.ops.quote_name)
 
         def build(quote: Any) -> str:
+            # The dwelling's five nearest ancestors: every level an address names (community, grid,
+            # estate, building, unit) lies within them, as kinds only grow down the tree.
+            area = quote(table(Area))
+            parents = "".join(
+                f"LEFT JOIN {area} p{level} ON p{level}.{quote('id')} = "
+                f"{'d' if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
+                for level in range(1, 6)
+            )
+            names = ", ".join(f"p{level}.{quote('kind')}, p{level}.{quote('name')}" for level in range(5, 0, -1))
             return (
                 f"SELECT l.{quote('id')}, l.{quote('status')}, l.{quote('relation')}, l.{quote('created_at')}, "  # noqa: S608
-                f"l.{quote('area_path')}, u.{quote('display_name')}, u.{quote('phone')}, d.{quote('name')} "
-                f"FROM {quote(table(DwellingLink))} l "
+                f"l.{quote('area_path')}, u.{quote('display_name')}, u.{quote('phone')}, d.{quote('name')}, {names} "
+                # the page's ids first (sorted on the link table alone), then the joins for 50 rows
+                f"FROM (SELECT l.{quote('id')} AS link_id, "
+                f"CASE WHEN l.{quote('status')} = %s THEN 0 ELSE 1 END AS pending_rank "
+                f"FROM {quote(table(DwellingLink))} l WHERE {where} "
+                f"ORDER BY pending_rank, l.{quote('created_at')} DESC, l.{quote('id')} DESC LIMIT %s OFFSET %s) page "
+                f"INNER JOIN {quote(table(DwellingLink))} l ON l.{quote('id')} = page.link_id "
                 f"INNER JOIN {quote(table(User))} u ON u.{quote('id')} = l.{quote('user_id')} "
-                f"INNER JOIN {quote(table(Area))} d ON d.{quote('id')} = l.{quote('dwelling_id')} "
-                f"WHERE {where} ORDER BY CASE WHEN l.{quote('status')} = %s THEN 0 ELSE 1 END, "
-                f"l.{quote('created_at')} DESC, l.{quote('id')} DESC LIMIT %s OFFSET %s"
+                f"INNER JOIN {area} d ON d.{quote('id')} = l.{quote('dwelling_id')} {parents}"
+                f"ORDER BY page.pending_rank, l.{quote('created_at')} DESC, l.{quote('id')} DESC"
             )
 
         sql = cached_sql(("accounts.list_links.page", *self._shape()), connection, build)
         phone_field = User._meta.get_field("phone")
         decrypt = phone_field.from_db_value  # type: ignore[union-attr]
-        rows = fetch(connection, sql, [*params, DwellingLinkStatus.PENDING.value, stop - start, start])
+        rows = fetch(connection, sql, [DwellingLinkStatus.PENDING.value, *params, stop - start, start])
+        label_kinds = LABEL_KINDS
         return [
             ListLinkRow(
-                pk, status, relation, aware(created), path, name or "", decrypt(phone, None, connection), dwelling
+                pk,
+                status,
+                relation,
+                aware(created),
+                path,
+                name or "",
+                decrypt(phone, None, connection),
+                dwelling,
+                " · ".join(
+                    str(ancestors[index + 1])
+                    for index in range(0, 10, 2)
+                    if ancestors[index] is not None and ancestors[index] in label_kinds
+                ),
             )
-            for pk, status, relation, created, path, name, phone, dwelling in rows
+            for pk, status, relation, created, path, name, phone, dwelling, *ancestors in rows
         ]
 
 
