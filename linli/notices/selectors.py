@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -352,3 +352,117 @@ def with_attachments(notices: QuerySet[Notice]) -> QuerySet[Notice]:
     return notices.prefetch_related(
         Prefetch("attachments", queryset=NoticeAttachment.objects.only("id", "notice_id", "kind", "name"))
     )
+
+
+# --- the staff list, lean (decision 0011) --------------------------------------------------------------
+
+
+class StaffNoticeRow(NamedTuple):
+    id: int
+    title: str
+    urgency: str
+    status: str
+    publish_at: Any
+    published_at: Any
+    corrected_at: Any
+    area_name: str
+
+    @property
+    def is_corrected(self) -> bool:
+        """As ``Notice.is_corrected``: corrected after it was published."""
+        return bool(self.corrected_at and self.published_at and self.corrected_at > self.published_at)
+
+
+class StaffNotices:
+    """``staff_notices_for`` for a Paginator — ``count()`` and slices — as hand-written queries of
+    the listed columns (no models built; the staff list runs them on every load)."""
+
+    def __init__(self, actor: Any, *, status: str = "") -> None:
+        self.paths = scope_paths(actor, NOTICE_STAFF)
+        self.ancestors = _ancestor_paths(self.paths)
+        self.status = status if status in NoticeStatus.values else ""
+        self._count: int | None = None
+
+    def _where(self, quote: Any) -> tuple[str, list[Any]]:
+        inside, params = ranges_sql("n.area_path", [path_range(path) for path in self.paths])
+        above = f"n.{quote('area_path')} IN ({', '.join(['%s'] * len(self.ancestors))})" if self.ancestors else "1 = 0"
+        where = f"({inside} OR {above})"
+        params = [*params, *self.ancestors]
+        if self.status:
+            where += f" AND n.{quote('status')} = %s"
+            params.append(self.status)
+        return where, params
+
+    def _shape(self) -> tuple[Any, ...]:
+        return (len(self.paths), len(self.ancestors), bool(self.status))
+
+    def count(self) -> int:
+        if self._count is None:
+            if not self.paths:
+                self._count = 0
+                return 0
+            connection = connection_for(Notice)
+            where, params = self._where(connection.ops.quote_name)
+            sql = cached_sql(
+                ("notices.staff_notices.count", *self._shape()),
+                connection,
+                lambda quote: f"SELECT COUNT(*) FROM {quote(table(Notice))} n WHERE {where}",  # noqa: S608
+            )
+            self._count = int(fetch(connection, sql, params)[0][0])
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[StaffNoticeRow]:
+        if not isinstance(window, slice) or not self.paths:
+            return []
+        start = window.start or 0
+        stop = window.stop if window.stop is not None else start + 1000
+        connection = connection_for(Notice)
+        where, params = self._where(connection.ops.quote_name)
+
+        def build(quote: Any) -> str:
+            columns = ", ".join(
+                f"n.{quote(name)}"
+                for name in ("id", "title", "urgency", "status", "publish_at", "published_at", "corrected_at")
+            )
+            return (
+                f"SELECT {columns}, a.{quote('name')} FROM {quote(table(Notice))} n "  # noqa: S608
+                f"INNER JOIN {quote(table(Area))} a ON a.{quote('id')} = n.{quote('area_id')} "
+                f"WHERE {where} ORDER BY n.{quote('publish_at')} DESC, n.{quote('id')} DESC LIMIT %s OFFSET %s"
+            )
+
+        sql = cached_sql(("notices.staff_notices.page", *self._shape()), connection, build)
+        return [
+            StaffNoticeRow(pk, title, urgency, status, aware(publish_at), aware(published), aware(corrected), name)
+            for pk, title, urgency, status, publish_at, published, corrected, name in fetch(
+                connection, sql, [*params, stop - start, start]
+            )
+        ]
+
+
+def read_counts_by_hand(actor: Any, notice_ids: list[int]) -> dict[int, ReadCount]:
+    """``read_counts_for`` as one hand-written query (the same count: recipients in the actor's
+    remit, read in the notice or in the inbox)."""
+    paths = scope_paths(actor, NOTICE_STAFF)
+    if not notice_ids or not paths:
+        return {}
+    from linli.notify.models import Notification
+
+    connection = connection_for(NoticeReceipt)
+    scope, scope_params = ranges_sql("r.area_path", [path_range(path) for path in paths])
+
+    def build(quote: Any) -> str:
+        read = f"(r.{quote('read_at')} IS NOT NULL OR m.{quote('read_at')} IS NOT NULL)"
+        return (
+            f"SELECT r.{quote('notice_id')}, COUNT(r.{quote('id')}), SUM(CASE WHEN {read} THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM {quote(table(NoticeReceipt))} r "
+            f"LEFT JOIN {quote(table(Notification))} m ON m.{quote('id')} = r.{quote('notification_id')} "
+            f"WHERE r.{quote('notice_id')} IN ({', '.join(['%s'] * len(notice_ids))}) AND {scope} "
+            f"GROUP BY r.{quote('notice_id')}"
+        )
+
+    sql = cached_sql(("notices.read_counts_by_hand", len(notice_ids), len(paths)), connection, build)
+    rows = fetch(connection, sql, [*notice_ids, *scope_params])
+    return {notice_id: ReadCount(int(total), int(read or 0)) for notice_id, total, read in rows}

@@ -320,3 +320,45 @@ def test_a_withdrawn_corrected_notice_shows_no_earlier_version_to_residents(worl
         assert withdrawn_text not in page
     staff_page = world.client(world.grid_worker_a1).get(f"/notices/{notice.pk}/").content.decode()
     assert "第一版的停水时间" in staff_page and "第二版的停水时间" in staff_page
+
+
+def test_staff_list_rows_show_state_and_read_counts(world: World) -> None:
+    """The lean staff list (hand-written reads, Jinja2 rows) shows what ``_badges.html`` shows on
+    the other pages, and each notice's read count in the actor's remit; the query count is pinned."""
+    author = verified(world.grid_worker_a1)
+    normal = publish(world.tree.grid_a1, world.grid_worker_a1, title="普通通知")
+    urgent = publish(world.tree.grid_a1, world.grid_worker_a1, title="紧急通知", urgency="urgent")
+    corrected = actions.do_correct_notice(
+        publish(world.tree.grid_a1, world.grid_worker_a1, title="要更正的通知"),
+        title="更正后的通知", body="新的正文", urgency="normal", reason="时间改了", acting_user=author,
+    )  # fmt: skip
+    withdrawn = actions.do_withdraw_notice(
+        publish(world.tree.grid_a1, world.grid_worker_a1, title="撤回的通知"), reason="取消", acting_user=author
+    )
+    scheduled = actions.do_schedule_notice(
+        world.tree.grid_a1, title="定时通知", body="正文", publish_at=timezone.now() + datetime.timedelta(days=2),
+        acting_user=author,
+    )  # fmt: skip
+    actions.do_mark_notice_read(normal, acting_user=world.a1)
+    client = world.client(world.grid_worker_a1)
+
+    client.get("/notices/staff/")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/notices/staff/").content.decode()
+
+    def cells(notice: Notice) -> list[str]:
+        row = page.split(f'<a href="/notices/{notice.pk}/">', 1)[1].split("</tr>", 1)[0]
+        return re.findall(r'<td data-label="[^"]+">(.*?)</td>', row)
+
+    assert cells(normal)[1] == '<span class="status status-verified">published</span>'
+    assert cells(normal)[3] == "1 of 2 (50%)"  # two residents of grid A1, one has read it
+    assert cells(urgent)[1] == '<span class="status notice-urgency-urgent">urgent</span>'
+    assert cells(corrected)[1] == ' <span class="status notice-corrected">Corrected</span>'
+    assert cells(withdrawn)[1] == ' <span class="status notice-withdrawn">Withdrawn</span>'
+    assert cells(scheduled)[1] == ' <span class="status status-pending">Scheduled</span>'
+    assert cells(scheduled)[3] == "—"  # no receipts before publication
+    local = timezone.localtime(scheduled.publish_at)
+    assert cells(scheduled)[2] == f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d %H:%M}</time>'
+    assert world.tree.grid_a1.name in cells(normal)[0]
+    # identity, grants, inbox badge, count, page, read counts
+    assert len(captured) == 6
