@@ -289,11 +289,6 @@ def get_link_for(actor: Any, link_id: int) -> DwellingLink:
     return link
 
 
-def evidence_of(link: DwellingLink) -> list[DwellingEvidence]:
-    """The files attached to a link, without their (encrypted) content (one query)."""
-    return list(DwellingEvidence.objects.filter(link_id=link.pk).defer("content").order_by("id"))
-
-
 def get_evidence_for(actor: Any, link_id: int, evidence_id: int) -> DwellingEvidence:
     """An evidence file of a link the actor may decide, else 404 (as for verification itself)."""
     evidence = (
@@ -340,23 +335,6 @@ def filter_area_options_for(actor: Any) -> list[tuple[int, str]]:
     labels = {kind: str(AreaKind(kind).label) for kind in (AreaKind.COMMUNITY, AreaKind.GRID)}
     rows = fetch(connection, sql, [int(AreaKind.COMMUNITY), int(AreaKind.GRID), *params])
     return [(pk, f"{name} ({labels[kind]})") for pk, kind, name in rows]
-
-
-def other_links_in_scope(actor: Any, link: DwellingLink) -> list[DwellingLink]:
-    """The same resident's other links that the actor may see."""
-    return list(
-        DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), user_id=link.user_id)
-        .exclude(pk=link.pk)
-        .select_related("dwelling")
-        .order_by("-created_at")[:10]
-    )
-
-
-def accounts_sharing_id_number(user: User) -> int:
-    """How many other accounts gave the same ID number (a hint for the verifier; blind index)."""
-    if not user.id_number_index:
-        return 0
-    return User.objects.filter(id_number_index=user.id_number_index).exclude(pk=user.pk).count()
 
 
 def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[DwellingLink]:
@@ -551,3 +529,129 @@ def address_labels_for(paths: Iterable[str], *, include_grid: bool = True) -> di
             names[part][1] for part in parts if part in names and (include_grid or names[part][0] != AreaKind.GRID)
         )
     return labels
+
+
+# --- staff: the detail page, lean ------------------------------------------------------------------
+
+
+DETAIL_COLUMNS = (
+    "id", "user", "dwelling", "area_path", "relation", "status", "method", "note", "created_at", "decided_at",
+    "decided_by", "person_id",
+    "user__id", "user__kind", "user__display_name", "user__phone", "user__id_number", "user__id_number_index",
+    "dwelling__id", "dwelling__name", "dwelling__kind", "dwelling__path",
+    "decided_by__id", "decided_by__display_name", "decided_by__username",
+)  # fmt: skip
+
+
+def get_link_for_detail(actor: Any, link_id: int) -> DwellingLink:
+    """``get_link_for`` with only the columns the detail page shows and its rules read (the deciding
+    staff member's encrypted fields and the dwelling's boundary are not read), else 404."""
+    link = (
+        DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), pk=link_id)
+        .select_related("user", "dwelling", "decided_by")
+        .only(*DETAIL_COLUMNS)
+        .first()
+    )
+    if link is None:
+        raise Http404
+    return link
+
+
+class OtherLinkRow(NamedTuple):
+    id: int
+    status: str
+    dwelling_name: str
+    address: str
+
+
+def link_rows_of_resident_in_scope(actor: Any, link: DwellingLink) -> list[OtherLinkRow]:
+    """The resident's newest 11 links in the actor's remit — ``link`` itself among them when it is
+    one of those 11 — with their addresses, as one hand-written query of the shown columns (the
+    dwelling's five nearest ancestors joined, as in ``ListLinks``)."""
+    from linli.areas.models import path_range
+    from linli.core.sql import cached_sql, connection_for, fetch, ranges_sql, table
+
+    paths = scope_paths(actor, RESIDENT_VERIFIERS)
+    if not paths:
+        return []
+    connection = connection_for(DwellingLink)
+    where, params = ranges_sql("l.area_path", [path_range(path) for path in paths])
+
+    def build(quote: Any) -> str:
+        area = quote(table(Area))
+        parents = "".join(
+            f"LEFT JOIN {area} p{level} ON p{level}.{quote('id')} = "
+            f"{'d' if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
+            for level in range(1, 6)
+        )
+        names = ", ".join(f"p{level}.{quote('kind')}, p{level}.{quote('name')}" for level in range(5, 0, -1))
+        return (
+            f"SELECT l.{quote('id')}, l.{quote('status')}, d.{quote('name')}, {names} "  # noqa: S608
+            f"FROM {quote(table(DwellingLink))} l "
+            f"INNER JOIN {area} d ON d.{quote('id')} = l.{quote('dwelling_id')} {parents}"
+            f"WHERE l.{quote('user_id')} = %s AND {where} "
+            f"ORDER BY l.{quote('created_at')} DESC, l.{quote('id')} DESC LIMIT 11"
+        )
+
+    sql = cached_sql(("accounts.other_link_rows_in_scope", len(paths)), connection, build)
+    return [
+        OtherLinkRow(
+            pk,
+            status,
+            dwelling,
+            " · ".join(
+                str(ancestors[index + 1])
+                for index in range(0, 10, 2)
+                if ancestors[index] is not None and ancestors[index] in LABEL_KINDS
+            ),
+        )
+        for pk, status, dwelling, *ancestors in fetch(connection, sql, [link.user_id, *params])
+    ]
+
+
+def accounts_sharing_id_number(user: User) -> int:
+    """How many other accounts gave the same ID number (a hint for the verifier; blind index):
+    one hand-written count."""
+    from linli.core.sql import cached_sql, connection_for, fetch, table
+
+    if not user.id_number_index:
+        return 0
+    connection = connection_for(User)
+    sql = cached_sql(
+        ("accounts.accounts_sharing_id_number",),
+        connection,
+        lambda quote: (
+            f"SELECT COUNT(*) FROM {quote(table(User))} "  # noqa: S608
+            f"WHERE {quote('id_number_index')} = %s AND {quote('id')} <> %s"
+        ),
+    )
+    return int(fetch(connection, sql, [user.id_number_index, user.pk])[0][0])
+
+
+class EvidenceRow(NamedTuple):
+    id: int
+    kind: str
+    kind_label: str
+    content_type: str
+    size: int
+
+
+def evidence_rows_of(link: DwellingLink) -> list[EvidenceRow]:
+    """The files attached to a link, without their (encrypted) content: one hand-written query."""
+    from linli.accounts.models import EvidenceKind
+    from linli.core.sql import cached_sql, connection_for, fetch, table
+
+    connection = connection_for(DwellingEvidence)
+    sql = cached_sql(
+        ("accounts.evidence_rows_of",),
+        connection,
+        lambda quote: (
+            f"SELECT {quote('id')}, {quote('kind')}, {quote('content_type')}, {quote('size')} "  # noqa: S608
+            f"FROM {quote(table(DwellingEvidence))} WHERE {quote('link_id')} = %s ORDER BY {quote('id')}"
+        ),
+    )
+    labels = {value: str(label) for value, label in EvidenceKind.choices}
+    return [
+        EvidenceRow(pk, kind, labels.get(kind, kind), content_type, size)
+        for pk, kind, content_type, size in fetch(connection, sql, [link.pk])
+    ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.areas.models import Area, AreaKind
 from linli.core.errors import LinliError
+from linli.core.widgets import LeanSelect
 from linli.notices import files as notice_files
 from linli.notices.actions import BODY_MAX, REASON_MAX, REASON_MIN, TITLE_MAX
 from linli.notices.models import NoticeStatus, Urgency
@@ -160,4 +161,6 @@ class WithdrawForm(forms.Form):
 
 
 class StaffFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *NoticeStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *NoticeStatus.choices], widget=LeanSelect
+    )

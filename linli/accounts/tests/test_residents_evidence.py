@@ -10,9 +10,12 @@ import struct
 import zlib
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 
 from linli import testing
 from linli.accounts.actions import residents as actions
@@ -90,6 +93,11 @@ def _request_with_png(world: World) -> tuple[DwellingLink, DwellingEvidence]:
     assert response.status_code == 302  # type: ignore[attr-defined]
     link = DwellingLink.objects.get(user=resident)
     return link, DwellingEvidence.objects.get(link=link)
+
+
+def _photo() -> str:
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return translation.gettext("photo")
 
 
 def _evidence_url(evidence: DwellingEvidence) -> str:
@@ -214,6 +222,9 @@ def test_staff_who_may_decide_open_the_file_audited_and_not_cached(world: World,
     client = testing.client_for(world.staff[role])
     detail = client.get(reverse("residents:detail", kwargs={"link_id": link.pk})).content.decode()
     assert f'href="{_evidence_url(evidence)}"' in detail
+    with translation.override(django_settings.LANGUAGE_CODE):
+        label = capfirst(evidence.get_kind_display())
+    assert f'target="_blank" rel="noopener">{label}</a> <span class="hint">({_photo()}, ' in detail
     response = client.get(_evidence_url(evidence))
     assert response.status_code == 200
     assert response.content == png_bytes()

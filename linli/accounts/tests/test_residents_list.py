@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from linli import testing
 from linli.accounts.models import DwellingLink, User
@@ -256,3 +257,45 @@ def test_the_hand_written_list_reads_what_the_orm_reads(
     assert [row.address for row in by_hand[0:100]] == [addresses[row.area_path] for row in orm]
     assert all(row.address for row in by_hand[0:100])
     assert [row.id for row in by_hand[2:5]] == [row.id for row in orm[2:5]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra", [1, 8])
+def test_detail_shows_the_other_homes_in_remit_with_a_pinned_query_count(
+    world: World, places: dict[str, DwellingLink], extra: int, django_assert_num_queries: Any
+) -> None:
+    """The lean detail page (hand-written reads): the resident's other homes inside the actor's
+    remit with their addresses and statuses, none outside it; its address and date; the same query
+    count with one or eight other homes."""
+    resident = world.resident_a
+    unit = world.tree.dwelling_a1.parent
+    mine = [world.link_a1]
+    for number in range(extra):
+        dwelling = testing.create_area(AreaKind.DWELLING, f"9{number:03d}", f"{900 + number}室", unit)
+        mine.append(DwellingLink.objects.create(user=resident, dwelling=dwelling, area_path=dwelling.path))
+    outside = DwellingLink.objects.create(
+        user=resident, dwelling=world.tree.dwelling_b1, area_path=world.tree.dwelling_b1.path, status="verified"
+    )
+    client = _english(world.staff["community_worker_a"])
+    client.get(f"{URL}{world.link_a1.pk}/")  # warm the session
+
+    with django_assert_num_queries(DETAIL_QUERIES):
+        page = client.get(f"{URL}{world.link_a1.pk}/").content.decode()
+
+    others = page.split('id="resident-others"', 1)[1].split("</section>", 1)[0]
+    listed = [int(found) for found in re.findall(r'<a href="/residents/(\d+)/">', others)]
+    assert sorted(listed) == sorted(link.pk for link in mine[1:])
+    assert f"/residents/{outside.pk}/" not in page and world.link_a1.pk not in listed
+    assert f'<a href="/residents/{mine[1].pk}/">900室</a>' in others
+    assert (
+        world.tree.grid_a1.name in others
+        and '<span class="status status-pending">pending verification</span>' in others
+    )
+    local = datetime.datetime.fromisoformat(str(timezone.localtime(world.link_a1.created_at)))
+    assert f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d %H:%M}</time>' in page
+    assert world.tree.community_a.name in page.split('id="resident-home"', 1)[1].split("</section>", 1)[0]
+
+
+# identity, grants, inbox badge, the link, the resident's links in remit (with addresses), the
+# accounts sharing the ID number, the attached files
+DETAIL_QUERIES = 7

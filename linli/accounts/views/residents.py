@@ -43,21 +43,21 @@ from linli.accounts.selectors_residents import (
     address_labels_for,
     area_labels,
     area_options,
-    attach_addresses,
     chooser_steps,
     chosen_chain,
-    evidence_of,
+    evidence_rows_of,
     filter_area_options_for,
     filter_areas_for,
     get_active_area,
     get_evidence_for,
     get_link_for,
+    get_link_for_detail,
     get_own_link,
     letter_dwellings_under,
     letter_scope,
+    link_rows_of_resident_in_scope,
     links_for,
     list_rows_of,
-    other_links_in_scope,
 )
 from linli.areas.models import Area, AreaKind, within_q
 from linli.core.errors import LinliError, PermissionRefused, ReauthenticationRequired, ValidationFailed
@@ -359,14 +359,39 @@ def _render_detail(
     revoke_form: ReasonForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    from django.utils import timezone
+
     actor = _actor(request)
     resident = link.user
-    others = other_links_in_scope(actor, link)
-    attach_addresses([link, *others])
+    # the resident's links in the actor's remit, this one among them (one hand-written query)
+    rows = link_rows_of_resident_in_scope(actor, link)
+    own = next((row for row in rows if row.id == link.pk), None)
+    link.address = (  # type: ignore[attr-defined]
+        own.address if own is not None else address_labels_for([link.area_path]).get(link.area_path, "")
+    )
+    statuses = {value: str(label) for value, label in DwellingLinkStatus.choices}
+    detail_prefix = reverse("residents:list")
+    others = [
+        {
+            "url": f"{detail_prefix}{row.id}/",
+            "name": row.dwelling_name,
+            "address": row.address,
+            "status": row.status,
+            "status_label": statuses.get(row.status, row.status),
+        }
+        for row in rows
+        if row.id != link.pk
+    ][:10]
+    created = timezone.localtime(link.created_at)
+    decided = timezone.localtime(link.decided_at) if link.decided_at else None
     context = {
         "link": link,
         "row": _row(link),
         "others": others,
+        "created_iso": created.isoformat(),
+        "created_text": f"{created:%Y-%m-%d %H:%M}",
+        "decided_iso": decided.isoformat() if decided else "",
+        "decided_text": f"{decided:%Y-%m-%d %H:%M}" if decided else "",
         "shared_id_accounts": accounts_sharing_id_number(resident),
         "can_decide": actor.has_perm("accounts.verify_resident", link),
         "can_reveal_phone": bool(resident.phone) and actor.has_perm(REVEAL_RULES["phone"], link),
@@ -374,7 +399,7 @@ def _render_detail(
         "reject_form": reject_form or ReasonForm(prefix="reject"),
         "revoke_form": revoke_form or ReasonForm(prefix="revoke"),
         "method_label": link.get_method_display() if link.method else "",
-        "evidence": evidence_of(link) if link.status == DwellingLinkStatus.PENDING else [],
+        "evidence": evidence_rows_of(link) if link.status == DwellingLinkStatus.PENDING else [],
     }
     return render(request, "accounts/residents/detail.html", context, status=status)
 
@@ -382,7 +407,7 @@ def _render_detail(
 @rule_required("accounts.view_residents")
 @require_GET
 def resident_detail(request: HttpRequest, link_id: int) -> HttpResponse:
-    return _render_detail(request, get_link_for(_actor(request), link_id))
+    return _render_detail(request, get_link_for_detail(_actor(request), link_id))
 
 
 @rule_required("accounts.verify_resident")
