@@ -534,26 +534,65 @@ def address_labels_for(paths: Iterable[str], *, include_grid: bool = True) -> di
 # --- staff: the detail page, lean ------------------------------------------------------------------
 
 
-DETAIL_COLUMNS = (
+LINK_DETAIL_FIELDS = (
     "id", "user", "dwelling", "area_path", "relation", "status", "method", "note", "created_at", "decided_at",
     "decided_by", "person_id",
-    "user__id", "user__kind", "user__display_name", "user__phone", "user__id_number", "user__id_number_index",
-    "dwelling__id", "dwelling__name", "dwelling__kind", "dwelling__path",
-    "decided_by__id", "decided_by__display_name", "decided_by__username",
 )  # fmt: skip
+_DETAIL_READERS: dict[str, Any] = {}
+
+
+def _detail_readers() -> dict[str, Any]:
+    from linli.core.sql import Reader
+
+    if not _DETAIL_READERS:
+        _DETAIL_READERS.update(
+            link=Reader(DwellingLink, LINK_DETAIL_FIELDS),
+            user=Reader(User, ["id", "kind", "display_name", "phone", "id_number", "id_number_index", "is_active"]),
+            dwelling=Reader(Area, ["id", "name", "kind", "path", "parent"]),
+            decider=Reader(User, ["id", "display_name", "username"]),
+        )
+    return _DETAIL_READERS
 
 
 def get_link_for_detail(actor: Any, link_id: int) -> DwellingLink:
-    """``get_link_for`` with only the columns the detail page shows and its rules read (the deciding
-    staff member's encrypted fields and the dwelling's boundary are not read), else 404."""
-    link = (
-        DwellingLink.objects.filter(scope_q(actor, RESIDENT_VERIFIERS, field="area_path"), pk=link_id)
-        .select_related("user", "dwelling", "decided_by")
-        .only(*DETAIL_COLUMNS)
-        .first()
-    )
-    if link is None:
+    """``get_link_for`` as one hand-written query of the columns the detail page shows and its rules
+    read (``Reader``: converted and built as the ORM builds them; the deciding staff member's
+    encrypted fields and the dwelling's boundary are not read), else 404."""
+    from linli.areas.models import path_range
+    from linli.core.sql import cached_sql, connection_for, fetch, ranges_sql, table
+
+    paths = scope_paths(actor, RESIDENT_VERIFIERS)
+    if not paths:
         raise Http404
+    readers = _detail_readers()
+    connection = connection_for(DwellingLink)
+    where, params = ranges_sql("l.area_path", [path_range(path) for path in paths])
+
+    def build(quote: Any) -> str:
+        return (
+            f"SELECT {readers['link'].columns('l', quote)}, {readers['user'].columns('u', quote)}, "  # noqa: S608
+            f"{readers['dwelling'].columns('d', quote)}, {readers['decider'].columns('x', quote)} "
+            f"FROM {quote(table(DwellingLink))} l "
+            f"INNER JOIN {quote(table(User))} u ON u.{quote('id')} = l.{quote('user_id')} "
+            f"INNER JOIN {quote(table(Area))} d ON d.{quote('id')} = l.{quote('dwelling_id')} "
+            f"LEFT JOIN {quote(table(User))} x ON x.{quote('id')} = l.{quote('decided_by_id')} "
+            f"WHERE l.{quote('id')} = %s AND {where}"
+        )
+
+    sql = cached_sql(("accounts.get_link_for_detail", len(paths)), connection, build)
+    rows = fetch(connection, sql, [link_id, *params])
+    if not rows:
+        raise Http404
+    values = list(rows[0])
+    parts = []
+    for name in ("link", "user", "dwelling", "decider"):
+        size = len(readers[name])
+        parts.append(values[:size])
+        values = values[size:]
+    link = readers["link"].build(connection, parts[0])
+    link.user = readers["user"].build(connection, parts[1])
+    link.dwelling = readers["dwelling"].build(connection, parts[2])
+    link.decided_by = readers["decider"].build(connection, parts[3]) if parts[3][0] is not None else None
     return link
 
 

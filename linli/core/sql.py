@@ -61,3 +61,45 @@ def fetch(connection: Any, sql: str, params: Sequence[Any]) -> list[tuple[Any, .
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+class Reader:
+    """Builds instances of ``model`` from columns of a hand-written SELECT, as ``.only(*fields)``
+    would (the other fields deferred): each value goes through the field's own converters (aware
+    datetimes, decrypted fields) and the instance is made by ``Model.from_db``."""
+
+    def __init__(self, model: type[Model], fields: Sequence[str]) -> None:
+        self.model = model
+        # ``Model.from_db`` takes the values in the model's field order, whatever order is named
+        wanted = {model._meta.get_field(name) for name in fields}
+        self.fields = [field for field in model._meta.concrete_fields if field in wanted]
+        if len(self.fields) != len(wanted):
+            raise ValueError(f"{model.__name__}: a Reader reads concrete fields only")
+        if model._meta.pk not in self.fields:
+            raise ValueError(f"{model.__name__}: a Reader needs the primary key")
+        self.attnames = [field.attname for field in self.fields]  # type: ignore[union-attr]
+        self._converters: dict[str, list[list[Any]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def columns(self, alias: str, quote: Any) -> str:
+        return ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)  # type: ignore[union-attr]
+
+    def build(self, connection: Any, values: Sequence[Any]) -> Any:
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            table_name = self.model._meta.db_table
+            converters = self._converters[connection.vendor] = [
+                [
+                    *connection.ops.get_db_converters(field.get_col(table_name)),  # type: ignore[union-attr]
+                    *field.get_db_converters(connection),  # type: ignore[union-attr]
+                ]
+                for field in self.fields
+            ]
+        converted = []
+        for value, field_converters in zip(values, converters, strict=True):
+            for converter in field_converters:
+                value = converter(value, None, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self.attnames, converted)

@@ -16,6 +16,7 @@ from linli import testing
 from linli.accounts.models import DwellingLink, User
 from linli.accounts.selectors_residents import links_for
 from linli.accounts.tests.test_residents_fixtures import (  # noqa: F401 - fixtures
+    ID_A,
     PHONE_A,
     PHONE_B,
     World,
@@ -24,6 +25,7 @@ from linli.accounts.tests.test_residents_fixtures import (  # noqa: F401 - fixtu
     world_fixture,
 )
 from linli.areas.models import Area, AreaKind
+from linli.privacy.masking import mask_id_number, mask_name, mask_phone
 
 URL = "/residents/"
 ROW = re.compile(r'<td class="list-primary" data-label="[^"]+"><a href="/residents/(\d+)/">')
@@ -294,6 +296,10 @@ def test_detail_shows_the_other_homes_in_remit_with_a_pinned_query_count(
     local = datetime.datetime.fromisoformat(str(timezone.localtime(world.link_a1.created_at)))
     assert f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d %H:%M}</time>' in page
     assert world.tree.community_a.name in page.split('id="resident-home"', 1)[1].split("</section>", 1)[0]
+    who = page.split('id="resident-who"', 1)[1].split("</section>", 1)[0]
+    assert f'<span class="masked">{mask_phone(PHONE_A)}</span>' in who
+    assert f'<span class="masked">{mask_id_number(ID_A)}</span>' in who
+    assert f"<dd>{mask_name('张三丰')}</dd>" in who
 
 
 # identity, grants, inbox badge, the link, the resident's links in remit (with addresses), the
