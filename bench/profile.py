@@ -32,6 +32,7 @@ PAGES: dict[str, tuple[str, str]] = {
     # name → (path, identity): "" anonymous, "staff" the street officer (TOTP verified)
     "anonymous hello": ("/bench/hello", ""),
     "signed-in hello": ("/bench/hello-signed-in", "staff"),
+    "signed-in hello in the shell": ("/bench/shell-signed-in", "staff"),
     "workbench (20 tasks)": ("/workbench/", "staff"),
     "residents list (50 rows)": ("/residents/", "staff"),
     "resident detail": ("/residents/{link}/", "staff"),

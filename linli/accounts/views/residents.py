@@ -14,10 +14,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.accounts.actions import residents as actions
@@ -61,6 +60,7 @@ from linli.accounts.selectors_residents import (
 )
 from linli.areas.models import Area, AreaKind, within_q
 from linli.core.errors import LinliError, PermissionRefused, ReauthenticationRequired, ValidationFailed
+from linli.core.fragments import form_fields_html
 from linli.core.jinja import render_rows
 from linli.privacy.actions import REVEAL_RULES, do_reveal_field
 from linli.privacy.masking import mask_id_number, mask_name, mask_phone
@@ -269,26 +269,6 @@ def _list_rows(links: list[ListLinkRow]) -> list[ListRow]:
     return rows
 
 
-_FIELDS_HTML: dict[tuple[Any, ...], str] = {}
-FIELDS_HTML_CACHE_SIZE = 256
-
-
-def _search_fields_html(form: ResidentSearchForm, area_options: list[tuple[int, str]]) -> str:
-    """The search form's fields. Unbound, they show nothing but labels, help texts and the area
-    options (no value, no error, nothing personal), so their HTML is rendered once per language and
-    options in the process (≈ 1 ms a page otherwise); a bound form is rendered every time."""
-    if form.is_bound:
-        return render_to_string("accounts/residents/_search_fields.html", {"form": form})
-    key = (get_language(), tuple(area_options))
-    html = _FIELDS_HTML.get(key)
-    if html is None:
-        html = render_to_string("accounts/residents/_search_fields.html", {"form": form})
-        if len(_FIELDS_HTML) >= FIELDS_HTML_CACHE_SIZE:
-            _FIELDS_HTML.clear()
-        _FIELDS_HTML[key] = html
-    return html
-
-
 LIST_FILTERS = ("status", "area")
 
 
@@ -338,7 +318,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "form": form,
-        "fields_html": _search_fields_html(form, area_options),
+        # unbound, the fields show only labels, help texts and these options: rendered once per language
+        "fields_html": form_fields_html("accounts/residents/_search_fields.html", form, (tuple(area_options),)),
         "page": page,
         "rows": rows,
         # the rows are a Jinja2 fragment (autoescaped): ≈ 7× cheaper per row than a Django template
@@ -396,8 +377,12 @@ def _render_detail(
         "can_decide": actor.has_perm("accounts.verify_resident", link),
         "can_reveal_phone": bool(resident.phone) and actor.has_perm(REVEAL_RULES["phone"], link),
         "can_reveal_id_number": bool(resident.id_number) and actor.has_perm(REVEAL_RULES["id_number"], link),
-        "reject_form": reject_form or ReasonForm(prefix="reject"),
-        "revoke_form": revoke_form or ReasonForm(prefix="revoke"),
+        "reject_fields": form_fields_html(
+            "accounts/residents/_reason_fields.html", reject_form or ReasonForm(prefix="reject")
+        ),
+        "revoke_fields": form_fields_html(
+            "accounts/residents/_reason_fields.html", revoke_form or ReasonForm(prefix="revoke")
+        ),
         "method_label": link.get_method_display() if link.method else "",
         "evidence": evidence_rows_of(link) if link.status == DwellingLinkStatus.PENDING else [],
     }
