@@ -39,13 +39,14 @@ def pending_dwelling_links(request: HttpRequest) -> list[WorkbenchTask]:
     next_step = _("Check the name, the relation and any evidence, then approve or reject.")
     action = _("Review")
     relations: dict[str, str] = {}
+    local = timezone.get_current_timezone()
     tasks = []
     for row in rows:
         due = row.created_at + datetime.timedelta(days=VERIFICATION_DAYS)
         relation = relations.get(row.relation)
         if relation is None:
             relation = relations[row.relation] = relation_label(row.relation)
-        asked = f"{timezone.localtime(row.created_at):%m-%d %H:%M}"
+        asked = f"{row.created_at.astimezone(local):%m-%d %H:%M}"
         building = " ".join(part for part in (row.building, row.unit) if part)
         tasks.append(
             WorkbenchTask(

@@ -75,9 +75,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
         for provider in module.workbench_tasks:
             tasks.extend(provider(request))
     tasks.sort(key=lambda task: (not task.urgent, task.due is None, task.due))
+    local = timezone.get_current_timezone()
     rows = []
     for task in tasks:
-        due = timezone.localtime(task.due) if task.due is not None else None
+        due = task.due.astimezone(local) if task.due is not None else None
         rows.append(
             {
                 "task": task,
