@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -88,7 +88,17 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 _NOTICE_ID_PLACEHOLDER = 999_999_999
 
 
-def _staff_rows(notices: list[selectors.StaffNoticeRow], counts: dict[int, Any]) -> list[dict[str, Any]]:
+class StaffRow(NamedTuple):
+    url: str
+    title: str
+    area_name: str
+    badges: list[tuple[str, str, str]]
+    publish_iso: str
+    publish_text: str
+    read_text: str
+
+
+def _staff_rows(notices: list[selectors.StaffNoticeRow], counts: dict[int, Any]) -> list[StaffRow]:
     """What ``notices/_badges.html`` and the list's cells show, per row, formatted once."""
     detail_url = reverse("notices:detail", kwargs={"notice_id": _NOTICE_ID_PLACEHOLDER})
     placeholder = str(_NOTICE_ID_PLACEHOLDER)
@@ -114,17 +124,15 @@ def _staff_rows(notices: list[selectors.StaffNoticeRow], counts: dict[int, Any])
         count = counts.get(notice.id)
         publish_at = notice.publish_at.astimezone(local) if notice.publish_at else None
         rows.append(
-            {
-                "url": detail_url.replace(placeholder, str(notice.id)),
-                "title": notice.title,
-                "area_name": notice.area_name,
-                "badges": badges,
-                "publish_iso": publish_at.isoformat() if publish_at else "",
-                "publish_text": f"{publish_at:%Y-%m-%d %H:%M}" if publish_at else "",
-                "read_text": read % {"read": count.read, "total": count.total, "percent": count.percent}
-                if count
-                else "—",
-            }
+            StaffRow(
+                url=detail_url.replace(placeholder, str(notice.id)),
+                title=notice.title,
+                area_name=notice.area_name,
+                badges=badges,
+                publish_iso=publish_at.isoformat() if publish_at else "",
+                publish_text=f"{publish_at:%Y-%m-%d %H:%M}" if publish_at else "",
+                read_text=read % {"read": count.read, "total": count.total, "percent": count.percent} if count else "—",
+            )
         )
     return rows
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -58,6 +60,12 @@ def resident_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/resident_home.html", {"cards": cards})
 
 
+class TaskRow(NamedTuple):
+    task: registry.WorkbenchTask
+    due_iso: str
+    due_text: str
+
+
 @rule_required("accounts.use_workbench")
 @require_safe
 def workbench(request: HttpRequest) -> HttpResponse:
@@ -79,13 +87,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     rows = []
     for task in tasks:
         due = task.due.astimezone(local) if task.due is not None else None
-        rows.append(
-            {
-                "task": task,
-                "due_iso": due.isoformat() if due else "",
-                "due_text": f"{due:%Y-%m-%d %H:%M}" if due else "",
-            }
-        )
+        rows.append(TaskRow(task, due.isoformat() if due else "", f"{due:%Y-%m-%d %H:%M}" if due else ""))
     held = grants(request.user)
     names = role_area_names({grant.area_id for grant in held}) if held else {}
     roles = sorted(

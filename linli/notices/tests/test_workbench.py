@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def tasks(world: World, user) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     page = world.client(user).get("/workbench/")
     assert page.status_code == 200
-    found = [row["task"] for row in page.context["rows"]]
+    found = [row.task for row in page.context["rows"]]
     return [(task.kind, task.title) for task in found if "otice" in str(task.kind)]
 
 
