@@ -63,8 +63,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     rows a Jinja2 fragment with every value formatted and translated once here."""
     form = StaffFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    page = Paginator(selectors.StaffNotices(request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    notices = list(page.object_list)
+    source: Any = selectors.StaffNotices(request.user, status=status)  # count() and slices, for the Paginator
+    page = Paginator(source, PAGE_SIZE).get_page(request.GET.get("page"))
+    notices: list[selectors.StaffNoticeRow] = list(page.object_list)
     counts = selectors.read_counts_by_hand(request.user, [notice.id for notice in notices])
     labels = {
         "title": _("Title"),
