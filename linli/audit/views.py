@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.accounts.actions.login import is_recently_authenticated
@@ -27,10 +27,10 @@ from linli.core import spreadsheets
 
 # The export's columns: translated headers; codes kept beside their labels for machine use.
 CSV_COLUMNS = [
-    _lazy("ID"), _lazy("Time (Beijing time, UTC+08:00)"), _lazy("Actor ID"), _lazy("Actor"), _lazy("Roles"),
-    _lazy("Area ID"), _lazy("Source IP"), _lazy("Request ID"), _lazy("Source"), _lazy("Event"),
-    _lazy("Event code"), _lazy("Object type"), _lazy("Object type code"), _lazy("Object ID"), _lazy("Outcome"),
-    _lazy("Details"), _lazy("Previous hash"), _lazy("Hash"),
+    gettext_lazy("ID"), gettext_lazy("Time (Beijing time, UTC+08:00)"), gettext_lazy("Actor ID"), gettext_lazy("Actor"), gettext_lazy("Roles"),
+    gettext_lazy("Area ID"), gettext_lazy("Source IP"), gettext_lazy("Request ID"), gettext_lazy("Source"), gettext_lazy("Event"),
+    gettext_lazy("Event code"), gettext_lazy("Object type"), gettext_lazy("Object type code"), gettext_lazy("Object ID"), gettext_lazy("Outcome"),
+    gettext_lazy("Details"), gettext_lazy("Previous hash"), gettext_lazy("Hash"),
 ]  # fmt: skip
 
 

@@ -219,3 +219,19 @@ def test_language_cookie_switches_to_english(path: str, heading: str, sentence: 
     assert sentence in html
     assert "居民登录" not in html
     assert "工作人员登录" not in html
+
+
+def test_translation_functions_use_names_makemessages_extracts() -> None:
+    """``makemessages`` (xgettext) only knows ``_`` and the functions' own names: a string marked
+    through another alias (``gettext_lazy as _lazy``) is dropped from the catalogue at the next
+    ``make messages`` and shows in English."""
+    alias = re.compile(
+        r"^\s*from django\.utils\.translation import .*\b(?:n?p?gettext(?:_lazy|_noop)?) as (?!_\b)(\w+)", re.M
+    )
+    offenders = []
+    for path in Path(settings.BASE_DIR, "linli").rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for match in alias.finditer(path.read_text(encoding="utf-8")):
+            offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {match.group(1)}")
+    assert offenders == []
