@@ -84,9 +84,20 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     audience: registry.Audience | None = None
     unread = 0
     if user is not None and user.is_authenticated:
+        from linli.accounts.scoping import is_second_factor_verified
         from linli.notify.selectors import unread_count_for
 
         audience = "staff" if user.kind == "staff" else "resident"
+        if audience == "staff" and not is_second_factor_verified(user):
+            # Signed in with the password only: nothing but the code step is reachable, so the
+            # shell offers no menu and no inbox (issue 5, security finding 1).
+            return {
+                "navigation": entries,
+                "audience": audience,
+                "elderly_mode": elderly,
+                "demo_mode": settings.DEMO_MODE,
+                "unread_notifications": 0,
+            }
         entries = _entries(request, user, audience, elderly)
         unread = unread_count_for(user)
     return {

@@ -161,3 +161,16 @@ def test_the_staff_login_page_sends_a_password_only_session_back_to_the_code(tre
     response = client.get("/accounts/staff-login/?next=/residents/")
     assert response.status_code == 302
     assert response["Location"] == f"{SECOND_FACTOR_URL}?next=%2Fresidents%2F"
+
+
+@pytest.mark.django_db
+def test_the_code_step_offers_no_menu_and_no_inbox(tree, make_staff):  # type: ignore[no-untyped-def]
+    """A password-only session reaches nothing but the code step, so its page shows no main menu
+    (which held "Messages", a link that only bounced back) and no inbox link."""
+    staff = make_staff(Role.GRID_WORKER, tree.grid_a1)
+    client = new_client()
+    password_step(client, staff.username)
+    page = client.get(SECOND_FACTOR_URL).content.decode()
+    assert 'class="mainnav"' not in page
+    assert "/notifications/" not in page
+    assert 'name="code"' in page or 'name="otp_token"' in page
