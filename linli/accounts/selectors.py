@@ -12,7 +12,7 @@ from django.http import Http404
 from linli.accounts.models import AccountKind, Role, RoleAssignment, User
 from linli.accounts.scoping import scope_paths
 from linli.areas.models import Area, AreaKind, Department, path_range, within_q
-from linli.core.sql import aware, cached_sql, connection_for, fetch, ranges_sql, table
+from linli.core.sql import aware, cached_sql, connection_for, fetch, parent_joins, ranges_sql, table
 
 # staff ------------------------------------------------------------------------------------------
 #
@@ -164,10 +164,7 @@ def pending_links_for_workbench(actor: Any, *, limit: int = 20) -> list[PendingL
 
     def build(quote: Any) -> str:
         area = quote(table(Area))
-        parents = "".join(
-            f"LEFT JOIN {area} p{level} ON p{level}.{quote('id')} = {'d' if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
-            for level in (1, 2, 3)
-        )
+        parents = parent_joins(quote, area, "d", 3)
         return (
             f"SELECT l.{quote('id')}, l.{quote('created_at')}, l.{quote('relation')}, u.{quote('display_name')}, "  # noqa: S608
             f"d.{quote('name')}, p1.{quote('kind')}, p1.{quote('name')}, p2.{quote('kind')}, p2.{quote('name')}, "

@@ -427,7 +427,7 @@ class ListLinks:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[ListLinkRow]:
-        from linli.core.sql import aware, cached_sql, connection_for, fetch, table
+        from linli.core.sql import aware, cached_sql, connection_for, fetch, parent_joins, table
 
         if not isinstance(window, slice) or not self.paths:
             return []
@@ -440,11 +440,7 @@ class ListLinks:
             # The dwelling's five nearest ancestors: every level an address names (community, grid,
             # estate, building, unit) lies within them, as kinds only grow down the tree.
             area = quote(table(Area))
-            parents = "".join(
-                f"LEFT JOIN {area} p{level} ON p{level}.{quote('id')} = "
-                f"{'d' if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
-                for level in range(1, 6)
-            )
+            parents = parent_joins(quote, area, "d", 5)
             names = ", ".join(f"p{level}.{quote('kind')}, p{level}.{quote('name')}" for level in range(5, 0, -1))
             return (
                 f"SELECT l.{quote('id')}, l.{quote('status')}, l.{quote('relation')}, l.{quote('created_at')}, "  # noqa: S608
@@ -608,7 +604,7 @@ def link_rows_of_resident_in_scope(actor: Any, link: DwellingLink) -> list[Other
     one of those 11 — with their addresses, as one hand-written query of the shown columns (the
     dwelling's five nearest ancestors joined, as in ``ListLinks``)."""
     from linli.areas.models import path_range
-    from linli.core.sql import cached_sql, connection_for, fetch, ranges_sql, table
+    from linli.core.sql import cached_sql, connection_for, fetch, parent_joins, ranges_sql, table
 
     paths = scope_paths(actor, RESIDENT_VERIFIERS)
     if not paths:
@@ -618,11 +614,7 @@ def link_rows_of_resident_in_scope(actor: Any, link: DwellingLink) -> list[Other
 
     def build(quote: Any) -> str:
         area = quote(table(Area))
-        parents = "".join(
-            f"LEFT JOIN {area} p{level} ON p{level}.{quote('id')} = "
-            f"{'d' if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
-            for level in range(1, 6)
-        )
+        parents = parent_joins(quote, area, "d", 5)
         names = ", ".join(f"p{level}.{quote('kind')}, p{level}.{quote('name')}" for level in range(5, 0, -1))
         return (
             f"SELECT l.{quote('id')}, l.{quote('status')}, d.{quote('name')}, {names} "  # noqa: S608

@@ -43,6 +43,16 @@ def ranges_sql(column_sql: str, ranges: Iterable[tuple[str, str]]) -> tuple[str,
     return ("(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"), params
 
 
+def parent_joins(quote: Any, table_sql: str, start: str, levels: int) -> str:
+    """``LEFT JOIN``s up a self-referencing ``parent_id`` chain from the row aliased ``start``:
+    ``p1`` is its parent, ``p2`` the grandparent … ``p<levels>``; a missing ancestor gives NULLs."""
+    return "".join(
+        f"LEFT JOIN {table_sql} p{level} ON p{level}.{quote('id')} = "
+        f"{start if level == 1 else f'p{level - 1}'}.{quote('parent_id')} "
+        for level in range(1, levels + 1)
+    )
+
+
 def datetime_param(connection: Any, value: datetime.datetime) -> Any:
     """A datetime bound as the ORM binds it (naive UTC text on SQLite, aware on PostgreSQL)."""
     return connection.ops.adapt_datetimefield_value(value)
