@@ -5,17 +5,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from linli.core.sql import cached_sql, connection_for, fetch, table
 from linli.notify.models import Delivery, DeliveryStatus, Notification
 
 INBOX_FILTERS = ("all", "unread")
-
-
-_UNREAD_SQL: dict[str, str] = {}
 
 
 def unread_count_for(user: Any) -> int:
@@ -23,17 +20,16 @@ def unread_count_for(user: Any) -> int:
     read_at__isnull=True).count()`` written by hand (one index range scan; the ORM spent ten times
     the SQL's time building it — docs/decisions/0011-signed-in-request-cost.md). Always current:
     a new or read notification shows on the next page without any invalidation."""
-    connection = connections[router.db_for_read(Notification)]
-    sql = _UNREAD_SQL.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
-        sql = _UNREAD_SQL[connection.vendor] = (
-            f"SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} "  # noqa: S608
+    connection = connection_for(Notification)
+    sql = cached_sql(
+        ("notify.unread_count",),
+        connection,
+        lambda quote: (
+            f"SELECT COUNT(*) FROM {quote(table(Notification))} "  # noqa: S608
             f"WHERE {quote('recipient_id')} = %s AND {quote('read_at')} IS NULL"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        return int(cursor.fetchone()[0])
+        ),
+    )
+    return int(fetch(connection, sql, [user.pk])[0][0])
 
 
 def notifications_for(user: Any, *, show: str = "all") -> QuerySet[Notification]:
