@@ -133,6 +133,7 @@ def _write_plan(plan: DemoPlan, now: datetime.datetime) -> dict[str, User]:
                 name=row.name,
                 path=row.path,
                 depth=row.depth,
+                geometry=plan.geometry.get(row.id),
             )
             for row in plan.areas
         ],

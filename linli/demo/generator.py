@@ -8,6 +8,12 @@ change.
 
 Everything is fictional: the district is 朝阳区 (GB/T 2260 code 110105) so that ID numbers carry a
 real region code, but streets, communities, estates and people are made up.
+
+Boundaries (边界) are made up too: the street is a rectangle placed near 116.40–116.50 E,
+39.90–39.99 N; each level splits its parent's rectangle into a grid of cells (cut lines jittered,
+each cell inset so siblings leave a road between them), estates get one corner cut off, and each
+building is a point inside its estate. The layout draws from its own ``random.Random`` so the
+tree, names and people are exactly what they were without it. Units and dwellings get none.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ import datetime
 import hashlib
 import hmac
 import json
+import math
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -61,6 +69,17 @@ DEPARTMENTS = [
     ("civil", "{street}街道民政科"),
     ("market", "{street}市场监管所"),
 ]
+# Geography of the fictional street (degrees, WGS 84): the street's rectangle lies inside these
+# ranges; a community cell is about 680 m × 670 m at this latitude, the street as many cells as
+# its communities need (5 × 5 at the "street" scale, about 3.4 km × 3.3 km).
+LONGITUDE_RANGE = (116.40, 116.50)
+LATITUDE_RANGE = (39.90, 39.99)
+COMMUNITY_CELL = (0.008, 0.006)  # (longitude, latitude) degrees
+CELL_INSET = 0.06  # fraction of a cell's width and height left free on each side
+CUT_JITTER = 0.2  # how far (in cells) an inner cut line may move from its even position
+COORDINATE_DIGITS = 6  # about 0.1 m
+
+Box = tuple[float, float, float, float]  # west, south, east, north
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,10 @@ class DemoPlan:
     scale: str
     seed: int
     areas: list[AreaRow] = field(default_factory=list)
+    # Area id → its GeoJSON geometry, as Area.geometry stores it (a Polygon for the street, its
+    # communities, grids and estates; a Point for each building). Kept beside the rows, not in
+    # them: one more field on 46k frozen rows costs more than all the boundaries together.
+    geometry: dict[int, dict[str, Any]] = field(default_factory=dict)
     departments: list[DepartmentRow] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
     residents: list[ResidentRow] = field(default_factory=list)
@@ -181,6 +204,7 @@ class DemoPlan:
         for rows in (self.areas, self.departments, self.staff, self.residents, self.notifications):
             for row in rows:
                 digest.update(json.dumps(vars(row), ensure_ascii=False, sort_keys=True).encode())
+        digest.update(json.dumps(list(self.geometry.items())).encode())
         return digest.hexdigest()
 
 
@@ -200,6 +224,89 @@ def make_id_number(rng: random.Random, *, male: bool, region: str = DISTRICT_COD
     return first17 + id_number_check_character(first17)
 
 
+# --- boundaries ---------------------------------------------------------------------------------
+def _grid_shape(box: Box, count: int) -> tuple[int, int]:
+    """(columns, rows) for ``count`` cells in ``box``: cells as square as possible on the ground,
+    no row or column left empty."""
+    west, south, east, north = box
+    width = (east - west) * math.cos(math.radians((south + north) / 2))
+    height = north - south
+    best: tuple[float, int, int] | None = None
+    for columns in range(1, count + 1):
+        rows = math.ceil(count / columns)
+        if columns * rows - count >= min(columns, rows):
+            continue
+        score = abs(math.log((width / columns) / (height / rows))) + 0.25 * (columns * rows - count)
+        if best is None or score < best[0]:
+            best = (score, columns, rows)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _cuts(parts: int, rng: random.Random) -> list[float]:
+    """Cut positions 0 … 1 splitting a side into ``parts``, the inner ones moved a little."""
+    inner = [(index + rng.uniform(-CUT_JITTER, CUT_JITTER)) / parts for index in range(1, parts)]
+    return [0.0, *inner, 1.0]
+
+
+def split_box(box: Box, count: int, rng: random.Random) -> list[Box]:
+    """``count`` disjoint boxes inside ``box``, row by row from the north-west corner: a grid of
+    cells with jittered cut lines, each cell inset by ``CELL_INSET`` of its size."""
+    columns, rows = _grid_shape(box, count)
+    west, south, east, north = box
+    xs, ys = _cuts(columns, rng), _cuts(rows, rng)
+    cells: list[Box] = []
+    for row in range(rows):
+        cell_north = north - ys[row] * (north - south)
+        cell_south = north - ys[row + 1] * (north - south)
+        for column in range(columns):
+            cell_west = west + xs[column] * (east - west)
+            cell_east = west + xs[column + 1] * (east - west)
+            inset_x = (cell_east - cell_west) * CELL_INSET
+            inset_y = (cell_north - cell_south) * CELL_INSET
+            cells.append((cell_west + inset_x, cell_south + inset_y, cell_east - inset_x, cell_north - inset_y))
+    return cells[:count]
+
+
+def _position(longitude: float, latitude: float) -> list[float]:
+    return [round(longitude, COORDINATE_DIGITS), round(latitude, COORDINATE_DIGITS)]
+
+
+def box_polygon(box: Box, *, cut_corner: int | None = None, cut: float = 0.0) -> dict[str, Any]:
+    """A GeoJSON Polygon (one counter-clockwise ring, closed) of ``box``; with ``cut_corner``
+    (0 south-west, 1 south-east, 2 north-east, 3 north-west) that corner is cut off diagonally,
+    ``cut`` of each side it touches."""
+    west, south, east, north = box
+    corners = [(west, south), (east, south), (east, north), (west, north)]
+    ring: list[list[float]] = []
+    for index, (x, y) in enumerate(corners):
+        if index != cut_corner:
+            ring.append(_position(x, y))
+            continue
+        (px, py), (nx, ny) = corners[index - 1], corners[(index + 1) % 4]
+        ring.append(_position(x + (px - x) * cut, y + (py - y) * cut))
+        ring.append(_position(x + (nx - x) * cut, y + (ny - y) * cut))
+    ring.append(list(ring[0]))
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def building_points(box: Box, count: int, rng: random.Random) -> list[dict[str, Any]]:
+    """``count`` GeoJSON Points in rows across the middle of ``box`` (its central 56 %, clear of
+    a corner cut of up to 30 %)."""
+    columns = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    west, south, east, north = box
+    points = []
+    for index in range(count):
+        row, column = divmod(index, columns)
+        x = 0.22 + 0.56 * (column + 0.5 + rng.uniform(-0.2, 0.2)) / columns
+        y = 0.78 - 0.56 * (row + 0.5 + rng.uniform(-0.2, 0.2)) / rows
+        points.append(
+            {"type": "Point", "coordinates": _position(west + x * (east - west), south + y * (north - south))}
+        )
+    return points
+
+
 class _Builder:
     def __init__(self, scale: str, seed: int, ids: IdStart) -> None:
         if scale not in SCALES:
@@ -207,6 +314,8 @@ class _Builder:
         self.spec = SCALES[scale]
         self.plan = DemoPlan(scale=scale, seed=seed)
         self.rng = random.Random(seed)
+        # The boundaries' own stream: drawing from it leaves every other generated value unchanged.
+        self.geo_rng = random.Random(f"linli-demo-geometry:{seed}")
         from faker import Faker  # imported here: 0.2 s that the fast path of `linli demo` skips
 
         self.faker = Faker("zh_CN")
@@ -228,7 +337,9 @@ class _Builder:
         names.reverse()  # taken with pop(): first names first
         return names
 
-    def add_area(self, kind: AreaKind, code: str, name: str, parent: AreaRow | None) -> AreaRow:
+    def add_area(
+        self, kind: AreaKind, code: str, name: str, parent: AreaRow | None, geometry: dict[str, Any] | None = None
+    ) -> AreaRow:
         area_id = self.ids.area + len(self.plan.areas)
         row = AreaRow(
             id=area_id,
@@ -240,23 +351,46 @@ class _Builder:
             depth=parent.depth + 1 if parent else 0,
         )
         self.plan.areas.append(row)
+        if geometry is not None:
+            self.plan.geometry[area_id] = geometry
         return row
+
+    def street_box(self) -> Box:
+        """The street's rectangle: room for its communities, placed inside the demo's ranges."""
+        columns = math.ceil(math.sqrt(self.spec.communities))
+        rows = math.ceil(self.spec.communities / columns)
+        width, height = columns * COMMUNITY_CELL[0], rows * COMMUNITY_CELL[1]
+        west = LONGITUDE_RANGE[0] + self.geo_rng.uniform(0, LONGITUDE_RANGE[1] - LONGITUDE_RANGE[0] - width)
+        south = LATITUDE_RANGE[0] + self.geo_rng.uniform(0, LATITUDE_RANGE[1] - LATITUDE_RANGE[0] - height)
+        return (west, south, west + width, south + height)
 
     def build_tree(self) -> None:
         district = self.add_area(AreaKind.DISTRICT, DISTRICT_CODE, DISTRICT_NAME, None)
         street_index = self.rng.randrange(len(STREET_NAMES))
         self.street_short = STREET_NAMES[street_index]
-        street = self.add_area(AreaKind.STREET, f"{street_index + 1:03d}", f"{self.street_short}街道", district)
-        for position, name in enumerate(self.rng.sample(COMMUNITY_NAMES, self.spec.communities), start=1):
-            community = self.add_area(AreaKind.COMMUNITY, f"{position:03d}", f"{name}社区", street)
+        street_box = self.street_box()
+        street = self.add_area(
+            AreaKind.STREET, f"{street_index + 1:03d}", f"{self.street_short}街道", district, box_polygon(street_box)
+        )
+        community_names = self.rng.sample(COMMUNITY_NAMES, self.spec.communities)
+        community_boxes = split_box(street_box, len(community_names), self.geo_rng)
+        for position, (name, community_box) in enumerate(zip(community_names, community_boxes, strict=True), start=1):
+            community = self.add_area(
+                AreaKind.COMMUNITY, f"{position:03d}", f"{name}社区", street, box_polygon(community_box)
+            )
             self.communities.append(community)
             grids = []
-            for grid_number in range(1, self.spec.grids_per_community + 1):
+            grid_boxes = split_box(community_box, self.spec.grids_per_community, self.geo_rng)
+            for grid_number, grid_box in enumerate(grid_boxes, start=1):
                 grid = self.add_area(
-                    AreaKind.GRID, f"{grid_number:02d}", f"{name}第{CHINESE_NUMERALS[grid_number - 1]}网格", community
+                    AreaKind.GRID,
+                    f"{grid_number:02d}",
+                    f"{name}第{CHINESE_NUMERALS[grid_number - 1]}网格",
+                    community,
+                    box_polygon(grid_box),
                 )
                 grids.append(grid)
-                self.dwellings_by_grid[grid.id] = self.build_estates(grid)
+                self.dwellings_by_grid[grid.id] = self.build_estates(grid, grid_box)
             self.grids.append(grids)
         for code_suffix, pattern in DEPARTMENTS:
             self.plan.departments.append(
@@ -268,12 +402,20 @@ class _Builder:
                 )
             )
 
-    def build_estates(self, grid: AreaRow) -> list[int]:
+    def build_estates(self, grid: AreaRow, grid_box: Box) -> list[int]:
         dwellings: list[int] = []
-        for estate_number in range(1, self.rng.randint(1, 3) + 1):
-            estate = self.add_area(AreaKind.ESTATE, f"{estate_number:02d}", self.estate_names.pop(), grid)
-            for building_number in range(1, self.rng.randint(2, 6) + 1):
-                building = self.add_area(AreaKind.BUILDING, str(building_number), f"{building_number}号楼", estate)
+        estate_boxes = split_box(grid_box, self.rng.randint(1, 3), self.geo_rng)
+        for estate_number, estate_box in enumerate(estate_boxes, start=1):
+            cut_corner = self.geo_rng.randrange(5)  # 4: a plain rectangle
+            outline = box_polygon(
+                estate_box, cut_corner=cut_corner if cut_corner < 4 else None, cut=self.geo_rng.uniform(0.15, 0.3)
+            )
+            estate = self.add_area(AreaKind.ESTATE, f"{estate_number:02d}", self.estate_names.pop(), grid, outline)
+            points = building_points(estate_box, self.rng.randint(2, 6), self.geo_rng)
+            for building_number, point in enumerate(points, start=1):
+                building = self.add_area(
+                    AreaKind.BUILDING, str(building_number), f"{building_number}号楼", estate, point
+                )
                 floors = self.rng.randint(*self.spec.floors)
                 doors = self.rng.randint(*self.spec.doors_per_floor)
                 for unit_number in range(1, self.rng.randint(1, 4) + 1):
