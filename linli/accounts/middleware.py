@@ -13,6 +13,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connections, router
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
@@ -115,7 +117,12 @@ class _IdentityQuery:
             ]
             for field in (*self.user_fields, *self.device_fields, *self.record_fields)
         ]
+        # Only the columns that have converters are visited per request.
+        self.converting = [(index, converters) for index, converters in enumerate(self.converters) if converters]
         self.record_id_field = UserSession._meta.pk
+        self.user_build = _Builder(User, self.user_fields)
+        self.device_build = _Builder(StaffTOTPDevice, self.device_fields)
+        self.record_build = _Builder(UserSession, self.record_fields)
 
     def record_param(self, connection: Any, record_id: Any) -> Any:
         if not record_id:
@@ -154,13 +161,40 @@ class _IdentityQuery:
         if row is None or row[0] is None:
             return None
         values = list(row)
-        for index, converters in enumerate(self.converters):
+        for index, converters in self.converting:
             value = values[index]
             if value is not None:
                 for converter in converters:
                     value = converter(value, None, connection)
                 values[index] = value
         return values
+
+
+class _Builder:
+    """``Model.from_db(alias, attnames, values)`` for a fixed list of selected fields, without its
+    per-call work: the instance gets exactly the attributes ``Model.__init__`` would set (the
+    selected ones; the others stay deferred) and the same ``_state``. A model with ``pre_init`` or
+    ``post_init`` receivers, or a custom ``from_db``, goes through ``from_db`` itself."""
+
+    def __init__(self, model: Any, fields: list[Any]) -> None:
+        self.model = model
+        self.attnames = [field.attname for field in fields]
+        self.attname_set = frozenset(self.attnames)
+
+    def __call__(self, alias: str, values: Any) -> Any:
+        model = self.model
+        if (
+            model.from_db.__func__ is not Model.from_db.__func__
+            or signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)
+        ):
+            return model.from_db(alias, self.attname_set, values)
+        instance = model.__new__(model)
+        state = instance._state = ModelState()
+        state.adding = False
+        state.db = alias
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
+        return instance
 
 
 class _Hint(NamedTuple):
@@ -260,7 +294,7 @@ def identify(request: HttpRequest) -> Any:
         session.flush()
         return _anonymous()
     user_count, device_count = len(query.user_fields), len(query.device_fields)
-    user: Any = User.from_db(connection.alias, [field.attname for field in query.user_fields], row[:user_count])
+    user: Any = query.user_build(connection.alias, row[:user_count])
     if session.get(BACKEND_SESSION_KEY) != FAST_BACKEND:
         # Another configured backend: let it decide exactly as Django's get_user would.
         user = auth.get_user(request)
@@ -273,9 +307,7 @@ def identify(request: HttpRequest) -> Any:
     record_values = row[user_count + device_count :]
     device = None
     if device_values[0] is not None and device_values[3]:
-        device = StaffTOTPDevice.from_db(
-            connection.alias, [field.attname for field in query.device_fields], device_values
-        )
+        device = query.device_build(connection.alias, device_values)
     elif persistent_id is not None:
         if _device_id(persistent_id) is None:
             device = _device_from_other_model(persistent_id, user)
@@ -285,7 +317,7 @@ def identify(request: HttpRequest) -> Any:
     user.is_verified = partial(otp_is_verified, user)  # type: ignore[attr-defined]
     record = None
     if record_values[0] is not None:
-        record = UserSession.from_db(connection.alias, [field.attname for field in query.record_fields], record_values)
+        record = query.record_build(connection.alias, record_values)
     return _check_session_record(request, user, record)
 
 
