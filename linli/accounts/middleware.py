@@ -193,14 +193,11 @@ class _Builder:
         self.model = model
         self.attnames = [field.attname for field in fields]
         self.attname_set = frozenset(self.attnames)
+        self.own_from_db = getattr(model.from_db, "__func__", None) is not getattr(Model.from_db, "__func__", None)
 
     def __call__(self, alias: str, values: Any) -> Any:
         model = self.model
-        if (
-            model.from_db.__func__ is not Model.from_db.__func__
-            or signals.pre_init.has_listeners(model)
-            or signals.post_init.has_listeners(model)
-        ):
+        if self.own_from_db or signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
             return model.from_db(alias, self.attname_set, values)
         instance = model.__new__(model)
         state = instance._state = ModelState()
