@@ -6,17 +6,16 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.actions.residents import VERIFICATION_DAYS, relation_label
 from linli.accounts.selectors import pending_links_for_workbench
 from linli.core.registry import WorkbenchTask
+from linli.core.urls import id_url
 from linli.privacy.masking import mask_name
 
 MAX_TASKS = 20
-_LINK_ID_PLACEHOLDER = 999_999_999
 
 
 def pending_dwelling_links(request: HttpRequest) -> list[WorkbenchTask]:
@@ -30,7 +29,7 @@ def pending_dwelling_links(request: HttpRequest) -> list[WorkbenchTask]:
     if not rows:
         return []
     now = timezone.now()
-    detail_url = reverse("residents:detail", kwargs={"link_id": _LINK_ID_PLACEHOLDER})
+    detail_url = id_url("residents:detail", "link_id")
     kind = _("Home verification")
     resident = _("Resident")
     asks = _("%(name)s asks to be linked to this home as %(relation)s.")
@@ -51,7 +50,7 @@ def pending_dwelling_links(request: HttpRequest) -> list[WorkbenchTask]:
         tasks.append(
             WorkbenchTask(
                 title=" ".join(part for part in (row.estate, building, row.dwelling) if part),
-                url=detail_url.replace(str(_LINK_ID_PLACEHOLDER), str(row.id)),
+                url=detail_url(row.id),
                 kind=kind,
                 due=due,
                 urgent=due < now,

@@ -25,6 +25,7 @@ from linli.accounts.decorators import public, rule_required, signed_in
 from linli.areas.models import AreaKind
 from linli.core.errors import LinliError
 from linli.core.jinja import render_rows
+from linli.core.urls import id_url
 from linli.notices import actions, selectors
 from linli.notices import files as notice_files
 from linli.notices.forms import CorrectForm, PublishForm, StaffFilterForm, WithdrawForm
@@ -86,9 +87,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notices/staff_list.html", context)
 
 
-_NOTICE_ID_PLACEHOLDER = 999_999_999
-
-
 class StaffRow(NamedTuple):
     url: str
     title: str
@@ -101,8 +99,7 @@ class StaffRow(NamedTuple):
 
 def _staff_rows(notices: list[selectors.StaffNoticeRow], counts: dict[int, Any]) -> list[StaffRow]:
     """What ``notices/_badges.html`` and the list's cells show, per row, formatted once."""
-    detail_url = reverse("notices:detail", kwargs={"notice_id": _NOTICE_ID_PLACEHOLDER})
-    placeholder = str(_NOTICE_ID_PLACEHOLDER)
+    detail_url = id_url("notices:detail", "notice_id")
     urgencies = {value: str(label) for value, label in Urgency.choices}
     statuses = {value: str(label) for value, label in NoticeStatus.choices}
     states = {
@@ -126,7 +123,7 @@ def _staff_rows(notices: list[selectors.StaffNoticeRow], counts: dict[int, Any])
         publish_at = notice.publish_at.astimezone(local) if notice.publish_at else None
         rows.append(
             StaffRow(
-                url=detail_url.replace(placeholder, str(notice.id)),
+                url=detail_url(notice.id),
                 title=notice.title,
                 area_name=notice.area_name,
                 badges=badges,

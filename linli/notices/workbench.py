@@ -9,24 +9,24 @@ translated once per load, not once per card (docs/modules.md, "Lean pages")."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.registry import WorkbenchTask
+from linli.core.urls import id_url
 from linli.notices.selectors import low_read_for_workbench, scheduled_for_workbench
 
 LOW_READ_PERCENT = 50
 LOW_READ_AFTER = datetime.timedelta(hours=24)
 LOW_READ_WITHIN = datetime.timedelta(days=14)
 MAX_TASKS = 10
-_NOTICE_ID_PLACEHOLDER = 999_999_999
 
 
-def _detail_url() -> str:
-    return reverse("notices:detail", kwargs={"notice_id": _NOTICE_ID_PLACEHOLDER})
+def _detail_url() -> Callable[[int], str]:
+    return id_url("notices:detail", "notice_id")
 
 
 def scheduled_notices(request: HttpRequest) -> list[WorkbenchTask]:
@@ -38,7 +38,6 @@ def scheduled_notices(request: HttpRequest) -> list[WorkbenchTask]:
     if not rows:
         return []
     detail_url = _detail_url()
-    placeholder = str(_NOTICE_ID_PLACEHOLDER)
     kind = _("Scheduled notice")
     reason = _("Goes out automatically at the set time.")
     next_step = _("Check the text before it goes out; you can still correct or cancel it.")
@@ -46,7 +45,7 @@ def scheduled_notices(request: HttpRequest) -> list[WorkbenchTask]:
     return [
         WorkbenchTask(
             title=row.title,
-            url=detail_url.replace(placeholder, str(row.id)),
+            url=detail_url(row.id),
             kind=kind,
             due=row.when,
             urgent=False,
@@ -71,7 +70,6 @@ def notices_with_low_read_rates(request: HttpRequest) -> list[WorkbenchTask]:
     if not rows:
         return tasks
     detail_url = _detail_url()
-    placeholder = str(_NOTICE_ID_PLACEHOLDER)
     kind = _("Notice read by few")
     reason = _("%(read)s of %(total)s residents in your area have read it (%(percent)s%%).")
     next_step = _("Remind those who have not read it, or visit them.")
@@ -83,7 +81,7 @@ def notices_with_low_read_rates(request: HttpRequest) -> list[WorkbenchTask]:
         tasks.append(
             WorkbenchTask(
                 title=row.title,
-                url=detail_url.replace(placeholder, str(row.id)),
+                url=detail_url(row.id),
                 kind=kind,
                 due=None,
                 urgent=row.urgency == "urgent",
